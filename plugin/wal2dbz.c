@@ -1,0 +1,842 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal2dbz.c
+ *	  Logical decoding output plugin writing Debezium change events.
+ *
+ * Each committed change becomes the Kafka record the Debezium PostgreSQL
+ * connector (JSON converter) would publish for it: topic, key and value
+ * envelope, byte for byte.  The JSON is built here, once; a consumer in
+ * framed mode only reads a small header (wal2dbz_frame.h) and hands the
+ * key and value bytes to Kafka.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  plugin/wal2dbz.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <time.h>
+
+#include "access/htup_details.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "replication/logical.h"
+#include "replication/origin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "wal2dbz.h"
+#include "wal2dbz_frame.h"
+
+WAL2DBZ_MODULE_MAGIC;
+
+/* Microseconds between the Unix epoch and PostgreSQL's. */
+#define UNIX_EPOCH_OFFSET_USECS INT64CONST(946684800000000)
+
+/* A Kafka record header: name and value (already rendered). */
+typedef struct RecordHeader
+{
+	const char *name;
+	const char *value;
+} RecordHeader;
+
+/* One Kafka record to write; key or value NULL means a Kafka null. */
+typedef struct Wal2dbzRecord
+{
+	const char *topic;
+	StringInfo	key;
+	StringInfo	value;
+	RecordHeader *headers;
+	int			nheaders;
+	uint8		flags;
+	XLogRecPtr	change_lsn;
+} Wal2dbzRecord;
+
+static void wal2dbz_startup(LogicalDecodingContext *ctx,
+							OutputPluginOptions *opt, bool is_init);
+static void wal2dbz_begin_txn(LogicalDecodingContext *ctx,
+							  ReorderBufferTXN *txn);
+static void wal2dbz_change(LogicalDecodingContext *ctx,
+						   ReorderBufferTXN *txn, Relation relation,
+						   ReorderBufferChange *change);
+static void wal2dbz_truncate(LogicalDecodingContext *ctx,
+							 ReorderBufferTXN *txn, int nrelations,
+							 Relation relations[],
+							 ReorderBufferChange *change);
+static void wal2dbz_commit_txn(LogicalDecodingContext *ctx,
+							   ReorderBufferTXN *txn, XLogRecPtr commit_lsn);
+static void wal2dbz_message(LogicalDecodingContext *ctx,
+							ReorderBufferTXN *txn, XLogRecPtr message_lsn,
+							bool transactional, const char *prefix,
+							Size message_size, const char *message);
+static void wal2dbz_shutdown(LogicalDecodingContext *ctx);
+
+/* Assign the callbacks; this function does nothing else. */
+void
+_PG_output_plugin_init(OutputPluginCallbacks *cb)
+{
+	cb->startup_cb = wal2dbz_startup;
+	cb->begin_cb = wal2dbz_begin_txn;
+	cb->change_cb = wal2dbz_change;
+	cb->truncate_cb = wal2dbz_truncate;
+	cb->commit_cb = wal2dbz_commit_txn;
+	cb->message_cb = wal2dbz_message;
+	cb->shutdown_cb = wal2dbz_shutdown;
+}
+
+/* Set up the session: options, memory contexts, pre-rendered strings. */
+static void
+wal2dbz_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
+				bool is_init)
+{
+	Wal2dbzData *data = palloc0(sizeof(Wal2dbzData));
+	StringInfoData buf;
+
+	data->context = AllocSetContextCreate(ctx->context, "wal2dbz change context",
+										  ALLOCSET_DEFAULT_SIZES);
+	wal2dbz_parse_options(ctx->output_plugin_options, &data->opt, is_init);
+	data->dbname = get_database_name(MyDatabaseId);
+	if (data->opt.topic_prefix == NULL)
+		data->opt.topic_prefix = data->dbname;
+	data->last_commit_lsn = InvalidXLogRecPtr;
+	wal2dbz_relinfo_init(data, ctx->context);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"version\":");
+	json_append_string(&buf, data->opt.source_version);
+	appendStringInfoString(&buf, ",\"connector\":\"postgresql\",\"name\":");
+	json_append_string(&buf, data->opt.topic_prefix);
+	appendStringInfoString(&buf, ",\"ts_ms\":");
+	data->source_head = buf.data;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, ",\"db\":");
+	json_append_string(&buf, data->dbname);
+	data->db_json = buf.data;
+
+	initStringInfo(&data->key);
+	initStringInfo(&data->value);
+
+	ctx->output_plugin_private = data;
+	opt->output_type = data->opt.format == OUTPUT_FRAMED ?
+		OUTPUT_PLUGIN_BINARY_OUTPUT : OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
+	opt->receive_rewrites = false;
+}
+
+/* Free what the session allocated outside ctx->context: nothing. */
+static void
+wal2dbz_shutdown(LogicalDecodingContext *ctx)
+{
+	/* the contexts are children of ctx->context, freed with it */
+}
+
+/* Allocate the per-transaction state; nothing is written yet. */
+static void
+wal2dbz_begin_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	txn->output_plugin_private =
+		MemoryContextAllocZero(ctx->context, sizeof(Wal2dbzTxnData));
+}
+
+/* Append a big-endian integer of "bytes" bytes. */
+static void
+append_be(StringInfo out, uint64 value, int bytes)
+{
+	char		buf[8];
+
+	for (int i = bytes - 1; i >= 0; i--)
+	{
+		buf[i] = (char) (value & 0xFF);
+		value >>= 8;
+	}
+	appendBinaryStringInfo(out, buf, bytes);
+}
+
+/* Append the header and body of one frame (wal2dbz_frame.h). */
+static void
+append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
+			 XLogRecPtr commit_lsn, TransactionId xid)
+{
+	int			topic_len = rec && rec->topic ? strlen(rec->topic) : 0;
+
+	appendStringInfoChar(out, WAL2DBZ_FRAME_MAGIC);
+	appendStringInfoChar(out, WAL2DBZ_FRAME_VERSION);
+	appendStringInfoChar(out, kind);
+	appendStringInfoChar(out, rec ? rec->flags : 0);
+	append_be(out, rec ? rec->change_lsn : 0, 8);
+	append_be(out, commit_lsn, 8);
+	append_be(out, xid, 4);
+	append_be(out, topic_len, 2);
+	append_be(out, rec ? rec->nheaders : 0, 2);
+	append_be(out, rec && rec->key ? (uint32) rec->key->len : (uint32) -1, 4);
+	append_be(out, rec && rec->value ? (uint32) rec->value->len : (uint32) -1, 4);
+	if (rec == NULL)
+		return;
+	appendBinaryStringInfo(out, rec->topic, topic_len);
+	if (rec->key)
+		appendBinaryStringInfo(out, rec->key->data, rec->key->len);
+	if (rec->value)
+		appendBinaryStringInfo(out, rec->value->data, rec->value->len);
+	for (int i = 0; i < rec->nheaders; i++)
+	{
+		int			len = strlen(rec->headers[i].value);
+
+		append_be(out, strlen(rec->headers[i].name), 2);
+		appendStringInfoString(out, rec->headers[i].name);
+		append_be(out, len, 4);
+		appendBinaryStringInfo(out, rec->headers[i].value, len);
+	}
+}
+
+/*
+ * Write one Kafka record as one logical decoding message, in the configured
+ * output format.  In the default "value" format a tombstone (null value)
+ * has nothing to show and is not written.
+ */
+static void
+emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
+			ReorderBufferTXN *txn, const Wal2dbzRecord *rec)
+{
+	Wal2dbzTxnData *txndata = txn ? txn->output_plugin_private : NULL;
+
+	if (data->opt.format == OUTPUT_VALUE && rec->value == NULL)
+		return;
+
+	OutputPluginPrepareWrite(ctx, true);
+	switch (data->opt.format)
+	{
+		case OUTPUT_VALUE:
+			appendBinaryStringInfo(ctx->out, rec->value->data, rec->value->len);
+			break;
+		case OUTPUT_RECORD:
+			appendStringInfoString(ctx->out, "{\"topic\":");
+			json_append_string(ctx->out, rec->topic);
+			appendStringInfoString(ctx->out, ",\"key\":");
+			if (rec->key)
+				appendBinaryStringInfo(ctx->out, rec->key->data, rec->key->len);
+			else
+				appendStringInfoString(ctx->out, "null");
+			appendStringInfoString(ctx->out, ",\"value\":");
+			if (rec->value)
+				appendBinaryStringInfo(ctx->out, rec->value->data, rec->value->len);
+			else
+				appendStringInfoString(ctx->out, "null");
+			if (rec->nheaders > 0)
+			{
+				appendStringInfoString(ctx->out, ",\"headers\":{");
+				for (int i = 0; i < rec->nheaders; i++)
+				{
+					if (i > 0)
+						appendStringInfoChar(ctx->out, ',');
+					json_append_string(ctx->out, rec->headers[i].name);
+					appendStringInfoChar(ctx->out, ':');
+					json_append_string(ctx->out, rec->headers[i].value);
+				}
+				appendStringInfoChar(ctx->out, '}');
+			}
+			appendStringInfoChar(ctx->out, '}');
+			break;
+		case OUTPUT_FRAMED:
+			append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
+						 txndata ? txn->end_lsn : InvalidXLogRecPtr,
+						 txndata ? txn->xid : InvalidTransactionId);
+			break;
+	}
+	OutputPluginWrite(ctx, true);
+	if (txndata)
+		txndata->wrote_records = true;
+}
+
+/* The current wall-clock time in nanoseconds since the Unix epoch. */
+static int64
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64) ts.tv_sec * INT64CONST(1000000000) + ts.tv_nsec;
+}
+
+/* Append ms, us and ns fields of a microsecond Unix timestamp. */
+static void
+append_source_times(StringInfo out, Wal2dbzData *data, int64 unix_us,
+					XLogRecPtr lsn)
+{
+	/* java's Instant.toEpochMilli() floors */
+	int64		ms = unix_us >= 0 ? unix_us / 1000 : -((-unix_us + 999) / 1000);
+
+	appendStringInfoString(out, data->source_head);
+	json_append_int64(out, ms);
+	appendStringInfoString(out, ",\"snapshot\":\"false\"");
+	appendStringInfoString(out, data->db_json);
+	appendStringInfoString(out, ",\"sequence\":\"[");
+	if (XLogRecPtrIsInvalid(data->last_commit_lsn))
+		appendStringInfoString(out, "null");
+	else
+		appendStringInfo(out, "\\\"" UINT64_FORMAT "\\\"", (uint64) data->last_commit_lsn);
+	appendStringInfo(out, ",\\\"" UINT64_FORMAT "\\\"]\"", (uint64) lsn);
+	appendStringInfoString(out, ",\"ts_us\":");
+	json_append_int64(out, unix_us);
+	appendStringInfoString(out, ",\"ts_ns\":");
+	json_append_int64(out, unix_us * 1000);
+}
+
+/*
+ * Append the source block: commit time, sequence, table, xid, LSN, origin.
+ * "source_rel" is the pre-rendered ,"schema":..,"table":..,"txId": part.
+ */
+static void
+append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
+			  const char *source_rel, XLogRecPtr lsn, int64 unix_us)
+{
+	append_source_times(out, data, unix_us, lsn);
+	appendStringInfoString(out, source_rel);
+	if (txn && TransactionIdIsValid(txn->xid))
+		json_append_int64(out, txn->xid);
+	else
+		appendStringInfoString(out, "null");
+	appendStringInfoString(out, ",\"lsn\":");
+	json_append_int64(out, (int64) lsn);
+	appendStringInfoString(out, ",\"xmin\":null,\"origin\":");
+	if (txn && txn->origin_id != InvalidRepOriginId)
+	{
+		char	   *origin = NULL;
+
+		if (replorigin_by_oid(txn->origin_id, true, &origin))
+			json_append_string(out, origin);
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"origin_lsn\":");
+		json_append_int64(out, (int64) txn->origin_lsn);
+		appendStringInfoChar(out, '}');
+	}
+	else
+		appendStringInfoString(out, "null,\"origin_lsn\":null}");
+}
+
+/* The transaction's commit time in Unix microseconds. */
+static int64
+txn_commit_us(ReorderBufferTXN *txn)
+{
+	return DBZ_TXN_COMMIT_TIME(txn) + UNIX_EPOCH_OFFSET_USECS;
+}
+
+/* Append "ts_ms","ts_us","ts_ns" of the envelope: processing time. */
+static void
+append_envelope_times(StringInfo out)
+{
+	int64		ns = now_ns();
+
+	appendStringInfoString(out, ",\"ts_ms\":");
+	json_append_int64(out, ns / 1000000);
+	appendStringInfoString(out, ",\"ts_us\":");
+	json_append_int64(out, ns / 1000);
+	appendStringInfoString(out, ",\"ts_ns\":");
+	json_append_int64(out, ns);
+}
+
+/* Transaction metadata key and value schemas (Debezium's TransactionMonitor). */
+static const char txmeta_key_schema[] =
+"{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}],"
+"\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1}";
+static const char txmeta_value_schema[] =
+"{\"type\":\"struct\",\"fields\":["
+"{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"
+"{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
+"{\"type\":\"int64\",\"optional\":true,\"field\":\"event_count\"},"
+"{\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
+"{\"type\":\"string\",\"optional\":false,\"field\":\"data_collection\"},"
+"{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
+"\"optional\":false,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
+"{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
+"\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1}";
+
+/*
+ * Write a transaction BEGIN or END record on <prefix>.transaction; END
+ * carries the event counts per table, in Java HashMap order as Debezium's.
+ */
+static void
+emit_txmeta(LogicalDecodingContext *ctx, Wal2dbzData *data,
+			ReorderBufferTXN *txn, bool end, XLogRecPtr lsn)
+{
+	Wal2dbzTxnData *txndata = txn->output_plugin_private;
+	Wal2dbzRecord rec = {0};
+	char	   *id = psprintf("%u:" UINT64_FORMAT, txn->xid, (uint64) lsn);
+	int64		commit_us = txn_commit_us(txn);
+	MemoryContext old = MemoryContextSwitchTo(data->context);
+
+	resetStringInfo(&data->key);
+	resetStringInfo(&data->value);
+	if (data->opt.key_schemas)
+		appendStringInfo(&data->key, "{\"schema\":%s,\"payload\":", txmeta_key_schema);
+	appendStringInfoString(&data->key, "{\"id\":");
+	json_append_string(&data->key, id);
+	appendStringInfoChar(&data->key, '}');
+	if (data->opt.key_schemas)
+		appendStringInfoChar(&data->key, '}');
+
+	if (data->opt.value_schemas)
+		appendStringInfo(&data->value, "{\"schema\":%s,\"payload\":", txmeta_value_schema);
+	appendStringInfo(&data->value, "{\"status\":\"%s\",\"id\":", end ? "END" : "BEGIN");
+	json_append_string(&data->value, id);
+	if (end)
+	{
+		int			n = list_length(txndata->collections);
+		char	  **names = palloc(sizeof(char *) * Max(n, 1));
+		int		   *order;
+
+		for (int i = 0; i < n; i++)
+			names[i] = ((Wal2dbzCollectionCount *) list_nth(txndata->collections, i))->name;
+		order = java_hashmap_order(names, n);
+		appendStringInfo(&data->value, ",\"event_count\":" INT64_FORMAT ",\"data_collections\":[",
+						 txndata->total_order);
+		for (int i = 0; i < n; i++)
+		{
+			Wal2dbzCollectionCount *cc = list_nth(txndata->collections, order[i]);
+
+			if (i > 0)
+				appendStringInfoChar(&data->value, ',');
+			appendStringInfoString(&data->value, "{\"data_collection\":");
+			json_append_string(&data->value, cc->name);
+			appendStringInfo(&data->value, ",\"event_count\":" INT64_FORMAT "}", cc->count);
+		}
+		appendStringInfoChar(&data->value, ']');
+	}
+	else
+		appendStringInfoString(&data->value, ",\"event_count\":null,\"data_collections\":null");
+	appendStringInfoString(&data->value, ",\"ts_ms\":");
+	json_append_int64(&data->value, commit_us / 1000);
+	appendStringInfoChar(&data->value, '}');
+	if (data->opt.value_schemas)
+		appendStringInfoChar(&data->value, '}');
+
+	rec.topic = psprintf("%s.transaction", data->opt.topic_prefix);
+	rec.key = &data->key;
+	rec.value = &data->value;
+	rec.flags = WAL2DBZ_FRAME_F_TXMETA;
+	rec.change_lsn = lsn;
+	emit_record(ctx, data, txn, &rec);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->context);
+}
+
+/*
+ * Note a table change for transaction metadata: open the transaction
+ * (BEGIN) on its first change, as Debezium does on pgoutput's BEGIN, which
+ * PostgreSQL 15 sends with the first change.
+ */
+static void
+note_table_change(LogicalDecodingContext *ctx, Wal2dbzData *data,
+				  ReorderBufferTXN *txn, XLogRecPtr lsn)
+{
+	Wal2dbzTxnData *txndata = txn->output_plugin_private;
+
+	txndata->had_change = true;
+	if (data->opt.provide_transaction_metadata && !txndata->began)
+	{
+		txndata->began = true;
+		txndata->begin_lsn = lsn;
+		emit_txmeta(ctx, data, txn, false, lsn);
+	}
+}
+
+/*
+ * Count one data event of a table and append its transaction block; the
+ * counts live in ctx->context, for the END record.
+ */
+static void
+append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
+						 Wal2dbzData *data, ReorderBufferTXN *txn,
+						 Wal2dbzRelInfo *info, XLogRecPtr lsn)
+{
+	Wal2dbzTxnData *txndata = txn->output_plugin_private;
+	Wal2dbzCollectionCount *cc = NULL;
+	ListCell   *lc;
+
+	if (!data->opt.provide_transaction_metadata)
+	{
+		appendStringInfoString(out, "null");
+		return;
+	}
+	foreach(lc, txndata->collections)
+	{
+		cc = lfirst(lc);
+		if (strcmp(cc->name, info->data_collection) == 0)
+			break;
+		cc = NULL;
+	}
+	if (cc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ctx->context);
+
+		cc = palloc0(sizeof(Wal2dbzCollectionCount));
+		cc->name = pstrdup(info->data_collection);
+		txndata->collections = lappend(txndata->collections, cc);
+		MemoryContextSwitchTo(old);
+	}
+	txndata->total_order++;
+	cc->count++;
+	appendStringInfo(out, "{\"id\":\"%u:" UINT64_FORMAT "\",\"total_order\":" INT64_FORMAT
+					 ",\"data_collection_order\":" INT64_FORMAT "}",
+					 txn->xid, (uint64) lsn, txndata->total_order, cc->count);
+}
+
+/*
+ * Build the value of one table event into data->value: before/after rows
+ * (either may be NULL), source, transaction, op and processing times.
+ */
+static void
+build_value(LogicalDecodingContext *ctx, Wal2dbzData *data,
+			ReorderBufferTXN *txn, Wal2dbzRelInfo *info, TupleDesc desc,
+			HeapTuple before, HeapTuple after, HeapTuple toast_source,
+			char op, XLogRecPtr lsn)
+{
+	StringInfo	out = &data->value;
+
+	resetStringInfo(out);
+	appendStringInfoString(out, info->value_prefix);
+	appendStringInfoString(out, "{\"before\":");
+	if (before)
+		wal2dbz_write_row(out, info, before, desc, NULL, &data->opt);
+	else
+		appendStringInfoString(out, "null");
+	appendStringInfoString(out, ",\"after\":");
+	if (after)
+		wal2dbz_write_row(out, info, after, desc, toast_source, &data->opt);
+	else
+		appendStringInfoString(out, "null");
+	appendStringInfoString(out, ",\"source\":");
+	append_source(out, data, txn, info->source_rel, lsn, txn_commit_us(txn));
+	appendStringInfoString(out, ",\"transaction\":");
+	append_transaction_block(out, ctx, data, txn, info, lsn);
+	appendStringInfo(out, ",\"op\":\"%c\"", op);
+	append_envelope_times(out);
+	appendStringInfoChar(out, '}');
+	appendStringInfoString(out, info->value_suffix);
+}
+
+/* Render the key of "tuple" into "out" (with schema if enabled). */
+static void
+build_key(StringInfo out, Wal2dbzData *data, Wal2dbzRelInfo *info,
+		  TupleDesc desc, HeapTuple tuple)
+{
+	resetStringInfo(out);
+	appendStringInfoString(out, info->key_prefix);
+	wal2dbz_write_key(out, info, tuple, desc, &data->opt);
+	appendStringInfoString(out, info->key_suffix);
+}
+
+/* The key payload alone, as a Kafka header value (SimpleHeaderConverter). */
+static char *
+key_header_value(Wal2dbzData *data, Wal2dbzRelInfo *info, TupleDesc desc,
+				 HeapTuple tuple)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	wal2dbz_write_key(&buf, info, tuple, desc, &data->opt);
+	return buf.data;
+}
+
+/*
+ * An INSERT, UPDATE or DELETE.  Filters come first and return early; after
+ * the switch into the scratch context there is one exit, at cleanup.
+ */
+static void
+wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			   Relation relation, ReorderBufferChange *change)
+{
+	Wal2dbzData *data = ctx->output_plugin_private;
+	Wal2dbzRelInfo *info;
+	TupleDesc	desc = RelationGetDescr(relation);
+	HeapTuple	newtuple = DBZ_CHANGE_NEWTUPLE(change);
+	HeapTuple	oldtuple = DBZ_CHANGE_OLDTUPLE(change);
+	Wal2dbzRecord rec = {0};
+	bool		has_key;
+	MemoryContext old;
+
+	note_table_change(ctx, data, txn, change->lsn);
+	info = wal2dbz_relinfo_get(data, relation);
+	if (!info->captured)
+		return;
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			if (data->opt.skip_create || newtuple == NULL)
+				return;
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			if (data->opt.skip_update || newtuple == NULL)
+				return;
+			break;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			if (data->opt.skip_delete)
+				return;
+			if (oldtuple == NULL)
+			{
+				elog(DEBUG1, "didn't send DELETE change because of missing oldtuple");
+				return;
+			}
+			break;
+		default:
+			Assert(false);
+			return;
+	}
+
+	old = MemoryContextSwitchTo(data->context);
+	has_key = info->nkeys > 0;
+	rec.topic = info->topic;
+	rec.change_lsn = change->lsn;
+
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			if (has_key)
+				build_key(&data->key, data, info, desc, newtuple);
+			build_value(ctx, data, txn, info, desc, NULL, newtuple, NULL, 'c',
+						change->lsn);
+			rec.key = has_key ? &data->key : NULL;
+			rec.value = &data->value;
+			emit_record(ctx, data, txn, &rec);
+			break;
+
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			if (has_key)
+				build_key(&data->key, data, info, desc, newtuple);
+			if (oldtuple && info->key_in_identity)
+			{
+				StringInfoData old_key;
+
+				/* a changed key is a delete of the old and a create of the new */
+				initStringInfo(&old_key);
+				build_key(&old_key, data, info, desc, oldtuple);
+				if (old_key.len != data->key.len ||
+					memcmp(old_key.data, data->key.data, old_key.len) != 0)
+				{
+					RecordHeader header;
+
+					header.name = "__debezium.newkey";
+					header.value = key_header_value(data, info, desc, newtuple);
+					build_value(ctx, data, txn, info, desc, oldtuple, NULL, NULL, 'd',
+								change->lsn);
+					rec.key = &old_key;
+					rec.value = &data->value;
+					rec.headers = &header;
+					rec.nheaders = 1;
+					emit_record(ctx, data, txn, &rec);
+					if (data->opt.tombstones_on_delete)
+					{
+						Wal2dbzRecord tombstone = rec;
+
+						tombstone.value = NULL;
+						tombstone.headers = NULL;
+						tombstone.nheaders = 0;
+						tombstone.flags = WAL2DBZ_FRAME_F_TOMBSTONE;
+						emit_record(ctx, data, txn, &tombstone);
+					}
+					header.name = "__debezium.oldkey";
+					header.value = key_header_value(data, info, desc, oldtuple);
+					build_value(ctx, data, txn, info, desc, NULL, newtuple, oldtuple, 'c',
+								change->lsn);
+					rec.key = &data->key;
+					emit_record(ctx, data, txn, &rec);
+					goto cleanup;
+				}
+			}
+			build_value(ctx, data, txn, info, desc, oldtuple, newtuple, oldtuple, 'u',
+						change->lsn);
+			rec.key = has_key ? &data->key : NULL;
+			rec.value = &data->value;
+			emit_record(ctx, data, txn, &rec);
+			break;
+
+		case REORDER_BUFFER_CHANGE_DELETE:
+			if (has_key)
+				build_key(&data->key, data, info, desc, oldtuple);
+			build_value(ctx, data, txn, info, desc, oldtuple, NULL, NULL, 'd',
+						change->lsn);
+			rec.key = has_key ? &data->key : NULL;
+			rec.value = &data->value;
+			emit_record(ctx, data, txn, &rec);
+			if (data->opt.tombstones_on_delete)
+			{
+				rec.value = NULL;
+				rec.flags = WAL2DBZ_FRAME_F_TOMBSTONE;
+				emit_record(ctx, data, txn, &rec);
+			}
+			break;
+
+		default:
+			Assert(false);
+	}
+
+cleanup:
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->context);
+}
+
+/* TRUNCATE: one "t" event per captured table, with a null key. */
+static void
+wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				 int nrelations, Relation relations[],
+				 ReorderBufferChange *change)
+{
+	Wal2dbzData *data = ctx->output_plugin_private;
+	MemoryContext old;
+
+	note_table_change(ctx, data, txn, change->lsn);
+	if (data->opt.skip_truncate)
+		return;
+
+	old = MemoryContextSwitchTo(data->context);
+	for (int i = 0; i < nrelations; i++)
+	{
+		Wal2dbzRelInfo *info = wal2dbz_relinfo_get(data, relations[i]);
+		Wal2dbzRecord rec = {0};
+
+		if (!info->captured)
+			continue;
+		build_value(ctx, data, txn, info, RelationGetDescr(relations[i]),
+					NULL, NULL, NULL, 't', change->lsn);
+		rec.topic = info->topic;
+		rec.value = &data->value;
+		rec.change_lsn = change->lsn;
+		emit_record(ctx, data, txn, &rec);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->context);
+}
+
+/* Message key and value schemas (Debezium's LogicalDecodingMessageMonitor). */
+static const char message_key_schema[] =
+"{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}],"
+"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1}";
+
+/*
+ * A pg_logical_emit_message() message: a record on <prefix>.message keyed
+ * by its prefix, in Debezium's MessageValue envelope.
+ */
+static void
+wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				XLogRecPtr message_lsn, bool transactional,
+				const char *prefix, Size message_size, const char *message)
+{
+	Wal2dbzData *data = ctx->output_plugin_private;
+	Wal2dbzRecord rec = {0};
+	StringInfo	out;
+	int64		unix_us;
+	MemoryContext old;
+
+	if (!data->opt.emit_messages ||
+		!wal2dbz_filter_allows(&data->opt.message_filter, prefix))
+		return;
+	if (transactional)
+		((Wal2dbzTxnData *) txn->output_plugin_private)->had_change = true;
+
+	old = MemoryContextSwitchTo(data->context);
+	resetStringInfo(&data->key);
+	if (data->opt.key_schemas)
+		appendStringInfo(&data->key, "{\"schema\":%s,\"payload\":", message_key_schema);
+	appendStringInfoString(&data->key, "{\"prefix\":");
+	json_append_string(&data->key, prefix);
+	appendStringInfoChar(&data->key, '}');
+	if (data->opt.key_schemas)
+		appendStringInfoChar(&data->key, '}');
+
+	/*
+	 * A non-transactional message has no commit: Debezium keeps the time of
+	 * the last commit it saw, or uses the current time.
+	 */
+	if (transactional)
+		unix_us = txn_commit_us(txn);
+	else if (data->last_commit_time != 0)
+		unix_us = data->last_commit_time + UNIX_EPOCH_OFFSET_USECS;
+	else
+		unix_us = now_ns() / 1000;
+
+	out = &data->value;
+	resetStringInfo(out);
+	if (data->opt.value_schemas)
+	{
+		appendStringInfoString(out, "{\"schema\":{\"type\":\"struct\",\"fields\":["
+							   "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+							   "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},");
+		appendStringInfoString(out, wal2dbz_source_schema);
+		appendStringInfoChar(out, ',');
+		appendStringInfoString(out, wal2dbz_transaction_schema);
+		appendStringInfo(out, ",{\"type\":\"struct\",\"fields\":["
+						 "{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"},"
+						 "{\"type\":\"%s\",\"optional\":true,\"field\":\"content\"}],"
+						 "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\","
+						 "\"version\":1,\"field\":\"message\"}],"
+						 "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\","
+						 "\"version\":1},\"payload\":",
+						 data->opt.binary_mode == BINARY_BYTES ? "bytes" : "string");
+	}
+	appendStringInfo(out, "{\"op\":\"m\",\"ts_ms\":" INT64_FORMAT ",\"source\":",
+					 now_ns() / 1000000);
+	append_source(out, data, transactional ? txn : NULL,
+				  ",\"schema\":\"\",\"table\":\"\",\"txId\":", message_lsn, unix_us);
+	appendStringInfoString(out, ",\"transaction\":null,\"message\":{\"prefix\":");
+	json_append_string(out, prefix);
+	appendStringInfoString(out, ",\"content\":");
+	if (data->opt.binary_mode == BINARY_HEX)
+		json_append_hex(out, (const unsigned char *) message, message_size);
+	else
+		json_append_base64(out, (const unsigned char *) message, message_size,
+						   data->opt.binary_mode == BINARY_BASE64_URL);
+	appendStringInfoString(out, "}}");
+	if (data->opt.value_schemas)
+		appendStringInfoChar(out, '}');
+
+	rec.topic = psprintf("%s.message", data->opt.topic_prefix);
+	rec.key = &data->key;
+	rec.value = out;
+	rec.flags = WAL2DBZ_FRAME_F_MESSAGE;
+	rec.change_lsn = message_lsn;
+	emit_record(ctx, data, transactional ? txn : NULL, &rec);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->context);
+}
+
+/*
+ * COMMIT: close the transaction's metadata (END), mark its end for a framed
+ * consumer, and remember its end LSN for the next events' "sequence".
+ */
+static void
+wal2dbz_commit_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				   XLogRecPtr commit_lsn)
+{
+	Wal2dbzData *data = ctx->output_plugin_private;
+	Wal2dbzTxnData *txndata = txn->output_plugin_private;
+	bool		skipped = !txndata->wrote_records;
+
+	if (txndata->began)
+		emit_txmeta(ctx, data, txn, true, txn->end_lsn);
+	if (txndata->wrote_records && data->opt.format == OUTPUT_FRAMED)
+	{
+		OutputPluginPrepareWrite(ctx, true);
+		append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid);
+		OutputPluginWrite(ctx, true);
+	}
+
+	/*
+	 * Debezium's "sequence" names the last commit it processed; pgoutput
+	 * sends it every transaction that touched a published table.
+	 */
+	if (txndata->had_change)
+	{
+		data->last_commit_lsn = txn->end_lsn;
+		data->last_commit_time = DBZ_TXN_COMMIT_TIME(txn);
+	}
+
+	list_free_deep(txndata->collections);
+	pfree(txndata);
+	txn->output_plugin_private = NULL;
+	DBZ_UPDATE_PROGRESS(ctx, skipped);
+}

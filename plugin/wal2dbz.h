@@ -1,0 +1,270 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal2dbz.h
+ *	  Shared declarations of the wal2dbz output plugin and extension.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  plugin/wal2dbz.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WAL2DBZ_H
+#define WAL2DBZ_H
+
+#include "access/attnum.h"
+#include "access/htup.h"
+#include "access/xlogdefs.h"
+#include "access/tupdesc.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+
+#define WAL2DBZ_VERSION "0.1.0"
+#define WAL2DBZ_DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
+
+/* What each logical decoding message carries (option "output.format"). */
+typedef enum Wal2dbzOutputFormat
+{
+	OUTPUT_VALUE,				/* one Debezium value JSON (default) */
+	OUTPUT_RECORD,				/* {"topic":..,"key":..,"value":..} JSON */
+	OUTPUT_FRAMED				/* binary frame, see wal2dbz_frame.h */
+} Wal2dbzOutputFormat;
+
+typedef enum DecimalMode
+{
+	DECIMAL_PRECISE, DECIMAL_STRING, DECIMAL_DOUBLE
+} DecimalMode;
+
+typedef enum TimeMode
+{
+	TIME_ADAPTIVE, TIME_ADAPTIVE_MICRO, TIME_CONNECT
+} TimeMode;
+
+typedef enum BinaryMode
+{
+	BINARY_BYTES, BINARY_BASE64, BINARY_BASE64_URL, BINARY_HEX
+} BinaryMode;
+
+typedef enum HstoreMode
+{
+	HSTORE_JSON, HSTORE_MAP
+} HstoreMode;
+
+typedef enum IntervalMode
+{
+	INTERVAL_NUMERIC, INTERVAL_STRING
+} IntervalMode;
+
+/* A compiled include or exclude list of anchored, case-insensitive regexes. */
+typedef struct Wal2dbzFilter
+{
+	List	   *patterns;		/* of text *, each "^(?:re)$" */
+	bool		exclude;		/* true: an exclude list */
+} Wal2dbzFilter;
+
+/*
+ * The plugin's options, parsed once at startup.  Names follow the Debezium
+ * PostgreSQL connector's properties, so the sink can forward them verbatim.
+ */
+typedef struct Wal2dbzOptions
+{
+	Wal2dbzOutputFormat format;
+	char	   *topic_prefix;
+	char	   *topic_delimiter;
+	char	   *source_version;	/* source.version */
+	bool		key_schemas;	/* key.converter.schemas.enable */
+	bool		value_schemas;	/* value.converter.schemas.enable */
+	DecimalMode decimal_mode;
+	TimeMode	time_mode;
+	BinaryMode	binary_mode;
+	HstoreMode	hstore_mode;
+	IntervalMode interval_mode;
+	bool		tombstones_on_delete;
+	bool		provide_transaction_metadata;
+	bool		include_unknown_datatypes;
+	bool		emit_messages;	/* logical decoding messages */
+	bool		skip_create;	/* skipped.operations */
+	bool		skip_update;
+	bool		skip_delete;
+	bool		skip_truncate;
+	char	   *placeholder;	/* unavailable.value.placeholder */
+	Wal2dbzFilter schema_filter;
+	Wal2dbzFilter table_filter;
+	Wal2dbzFilter column_filter;
+	Wal2dbzFilter message_filter;
+} Wal2dbzOptions;
+
+/* How one column's values are written; chosen once per relation. */
+typedef enum ColumnKind
+{
+	COL_BOOL, COL_INT2, COL_INT4, COL_INT8, COL_OID,
+	COL_FLOAT4, COL_FLOAT8,
+	COL_DECIMAL,				/* numeric(p,s) as Connect Decimal */
+	COL_VARSCALE,				/* unconstrained numeric */
+	COL_NUMERIC_STRING, COL_NUMERIC_DOUBLE,
+	COL_MONEY,					/* money, per decimal mode */
+	COL_TEXT,					/* any type written as its text output */
+	COL_BYTEA,
+	COL_DATE,
+	COL_TIME_MICRO, COL_TIME_MILLI,
+	COL_TIMESTAMP_MICRO, COL_TIMESTAMP_MILLI,
+	COL_TIMESTAMPTZ, COL_TIMETZ,
+	COL_INTERVAL_MICRO, COL_INTERVAL_STRING,
+	COL_BIT_BOOL, COL_BITS,
+	COL_POINT,
+	COL_HSTORE_JSON, COL_HSTORE_MAP,
+	COL_UNKNOWN_BYTES,			/* include.unknown.datatypes */
+	COL_ARRAY
+} ColumnKind;
+
+/*
+ * Everything needed to write one type's schema and values: the kind, the
+ * Connect schema type and logical name, and the output function for kinds
+ * that go through text.  Arrays carry their element's.
+ */
+typedef struct Wal2dbzType
+{
+	ColumnKind	kind;
+	Oid			typid;			/* after domains are resolved */
+	int32		typmod;
+	int			precision;		/* time precision, numeric scale, bit length */
+	const char *schema_type;	/* "int32", "string", "bytes", ... */
+	const char *logical_name;	/* e.g. "io.debezium.time.Date", or NULL */
+	const char *doc;
+	char	   *params;			/* "parameters" object JSON, or NULL */
+	bool		direct_text;	/* text-like varlena: copy bytes, no outfunc */
+	bool		has_outfunc;
+	FmgrInfo	outfunc;
+	/* arrays only */
+	struct Wal2dbzType *elem;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+} Wal2dbzType;
+
+/* One captured column of a cached relation. */
+typedef struct Wal2dbzColumn
+{
+	AttrNumber	attnum;			/* 1-based position in the tuple */
+	char	   *json_key;		/* "\"name\":" ready to append */
+	bool		optional;		/* column is nullable */
+	bool		is_key;			/* part of the message key */
+	bool		varlena;
+	Wal2dbzType type;
+	char	   *default_json;	/* schema default rendered, or NULL */
+	const char *fallback_json;	/* written for a missing NOT NULL value */
+	char	   *placeholder_json;	/* unchanged TOAST value */
+} Wal2dbzColumn;
+
+/*
+ * A relation's pre-rendered Kafka metadata and column writers.  Built on
+ * first use, invalidated by relcache invalidation (ALTER TABLE) and by type
+ * changes; everything hangs off its own memory context.
+ */
+typedef struct Wal2dbzRelInfo
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	bool		captured;		/* passes schema/table filters */
+	MemoryContext context;
+	char	   *topic;
+	int			topic_len;
+	int			ncolumns;
+	Wal2dbzColumn *columns;
+	int			nkeys;
+	int		   *key_columns;	/* indexes into columns[], key order */
+	bool		key_in_identity;	/* every key column is logged in old
+									 * tuples, so key changes are visible */
+	char	   *data_collection;	/* "schema.table" */
+	char	   *key_prefix;		/* key JSON up to the first field */
+	char	   *key_suffix;
+	char	   *value_prefix;	/* value JSON up to "before": */
+	char	   *value_suffix;	/* closes the value JSON */
+	char	   *source_rel;		/* ,"schema":..,"table":..,"txId": */
+} Wal2dbzRelInfo;
+
+/* Per-transaction state, in txn->output_plugin_private. */
+typedef struct Wal2dbzTxnData
+{
+	bool		began;			/* transaction BEGIN record written */
+	bool		had_change;		/* any table change decoded */
+	bool		wrote_records;	/* any Kafka record written */
+	XLogRecPtr	begin_lsn;
+	int64		total_order;
+	List	   *collections;	/* of Wal2dbzCollectionCount * */
+} Wal2dbzTxnData;
+
+typedef struct Wal2dbzCollectionCount
+{
+	char	   *name;
+	int64		count;
+} Wal2dbzCollectionCount;
+
+/* The plugin's state for one decoding session. */
+typedef struct Wal2dbzData
+{
+	MemoryContext context;		/* per-change scratch, reset after each */
+	MemoryContext cache_context;	/* relation cache */
+	Wal2dbzOptions opt;
+	char	   *dbname;
+	char	   *source_head;	/* {"version":..,"connector":..,"name":..,"ts_ms": */
+	char	   *db_json;		/* ,"db":"name" escaped */
+	XLogRecPtr	last_commit_lsn;	/* end LSN of the last decoded commit */
+	TimestampTz last_commit_time;	/* for non-transactional messages */
+	StringInfoData key;			/* one record's key and value; live as long */
+	StringInfoData value;		/* as the session, reset for each record */
+} Wal2dbzData;
+
+/* options.c */
+extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
+								  bool is_init);
+extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
+								  const char *name);
+
+/* json.c */
+extern void json_append_string(StringInfo out, const char *str);
+extern void json_append_string_len(StringInfo out, const char *str, int len);
+extern void json_append_java_double(StringInfo out, double value);
+extern void json_append_java_float(StringInfo out, float value);
+extern void json_append_plain_double(StringInfo out, double value);
+extern void json_append_base64(StringInfo out, const unsigned char *data,
+							   int len, bool url_safe);
+extern void json_append_hex(StringInfo out, const unsigned char *data, int len);
+extern void json_append_int64(StringInfo out, int64 value);
+extern int32 java_string_hash(const char *str);
+extern int *java_hashmap_order(char **keys, int nkeys);
+
+/* types.c */
+extern bool wal2dbz_type_init(Wal2dbzType *type, Oid typid, int32 typmod,
+							  const Wal2dbzOptions *opt,
+							  MemoryContext context);
+extern void wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type,
+								bool optional);
+extern void wal2dbz_write_value(StringInfo out, const Wal2dbzType *type,
+								Datum value, const Wal2dbzOptions *opt);
+extern const char *wal2dbz_type_fallback(const Wal2dbzType *type);
+extern char *wal2dbz_type_placeholder(const Wal2dbzType *type,
+									  const Wal2dbzOptions *opt);
+extern char *wal2dbz_type_default(const Wal2dbzType *type, Node *expr,
+								  const Wal2dbzOptions *opt);
+
+/* relinfo.c */
+extern const char *wal2dbz_source_schema;
+extern const char *wal2dbz_transaction_schema;
+extern void wal2dbz_relinfo_init(Wal2dbzData *data, MemoryContext parent);
+extern Wal2dbzRelInfo *wal2dbz_relinfo_get(Wal2dbzData *data, Relation rel);
+
+/* record.c */
+extern void wal2dbz_write_row(StringInfo out, Wal2dbzRelInfo *info,
+							  HeapTuple tuple, TupleDesc desc,
+							  HeapTuple fallback_tuple,
+							  const Wal2dbzOptions *opt);
+extern void wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info,
+							  HeapTuple tuple, TupleDesc desc,
+							  const Wal2dbzOptions *opt);
+
+#endif							/* WAL2DBZ_H */

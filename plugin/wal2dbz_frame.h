@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal2dbz_frame.h
+ *	  The framed output format of the wal2dbz output plugin.
+ *
+ * With the plugin option "output.format" set to "framed", every logical
+ * decoding message the plugin writes is exactly one frame: one Kafka record
+ * (topic, key bytes, value bytes, headers) or one transaction marker.  The
+ * key and value are the final Debezium JSON bytes; the consumer (the sink)
+ * never parses them, it only reads this header and hands the bytes to the
+ * Kafka producer.
+ *
+ * This header is shared by the plugin (backend code) and by wal2dbz-sink
+ * (frontend code), so it uses only <stdint.h> types and no PostgreSQL
+ * headers.
+ *
+ * Layout (all integers big-endian, as the replication protocol is):
+ *
+ *	offset size  field
+ *	0      1     magic 'W'
+ *	1      1     version (WAL2DBZ_FRAME_VERSION)
+ *	2      1     kind (WAL2DBZ_FRAME_*)
+ *	3      1     flags (WAL2DBZ_FRAME_F_*)
+ *	4      8     change LSN (the WAL position of the change; 0 if none)
+ *	12     8     commit LSN (end LSN of the commit record of the
+ *				 transaction; 0 for non-transactional records)
+ *	20     4     xid (top-level transaction id; 0 if none)
+ *	24     2     topic length T (0 for transaction markers)
+ *	26     2     header count H
+ *	28     4     key length K, or -1 for a null key
+ *	32     4     value length V, or -1 for a null value (tombstone)
+ *	36     T     topic (UTF-8, no terminator)
+ *	..     K     key bytes
+ *	..     V     value bytes
+ *	..           H headers, each: name length (2), name, value length (4,
+ *				 -1 for null), value
+ *
+ * Frame kinds:
+ *	RECORD	a Kafka record (change event, tombstone, logical message, or a
+ *			transaction BEGIN/END metadata record).
+ *	COMMIT	end of a transaction that produced at least one RECORD; carries
+ *			no Kafka record (T = 0, K = V = -1).  A consumer may confirm the
+ *			commit LSN to PostgreSQL once every RECORD before it has been
+ *			durably delivered.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  plugin/wal2dbz_frame.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WAL2DBZ_FRAME_H
+#define WAL2DBZ_FRAME_H
+
+#include <stdint.h>
+
+#define WAL2DBZ_FRAME_MAGIC			'W'
+#define WAL2DBZ_FRAME_VERSION		1
+#define WAL2DBZ_FRAME_HEADER_SIZE	36
+
+/* frame kinds */
+#define WAL2DBZ_FRAME_RECORD		'R'
+#define WAL2DBZ_FRAME_COMMIT		'C'
+
+/* flags */
+#define WAL2DBZ_FRAME_F_TOMBSTONE	0x01	/* value is null after a delete */
+#define WAL2DBZ_FRAME_F_TXMETA		0x02	/* transaction BEGIN/END record */
+#define WAL2DBZ_FRAME_F_MESSAGE		0x04	/* logical decoding message */
+#define WAL2DBZ_FRAME_F_SNAPSHOT	0x08	/* snapshot (op "r") record */
+
+/* field offsets, for readers that decode the header by hand */
+#define WAL2DBZ_FRAME_OFF_KIND		2
+#define WAL2DBZ_FRAME_OFF_FLAGS		3
+#define WAL2DBZ_FRAME_OFF_CHANGE_LSN 4
+#define WAL2DBZ_FRAME_OFF_COMMIT_LSN 12
+#define WAL2DBZ_FRAME_OFF_XID		20
+#define WAL2DBZ_FRAME_OFF_TOPIC_LEN	24
+#define WAL2DBZ_FRAME_OFF_NHEADERS	26
+#define WAL2DBZ_FRAME_OFF_KEY_LEN	28
+#define WAL2DBZ_FRAME_OFF_VALUE_LEN	32
+
+#endif							/* WAL2DBZ_FRAME_H */
