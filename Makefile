@@ -48,3 +48,6 @@ sink-install:
 sink-clean:
 	$(MAKE) -C sink clean
 endif
+
+# every plugin object depends on the plugin's headers
+$(OBJS): $(wildcard $(srcdir)/plugin/*.h)

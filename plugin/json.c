@@ -23,6 +23,7 @@
 #include "common/int.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "utils/builtins.h"
 
 #include "wal2dbz.h"
 
@@ -90,18 +91,8 @@ json_append_string(StringInfo out, const char *str)
 void
 json_append_int64(StringInfo out, int64 value)
 {
-	char		buf[24];
-	char	   *p = buf + sizeof(buf);
-	uint64		u = value < 0 ? -(uint64) value : (uint64) value;
-
-	do
-	{
-		*--p = '0' + (u % 10);
-		u /= 10;
-	} while (u);
-	if (value < 0)
-		*--p = '-';
-	appendBinaryStringInfo(out, p, buf + sizeof(buf) - p);
+	enlargeStringInfo(out, MAXINT8LEN + 1);
+	out->len += pg_lltoa(value, out->data + out->len);
 }
 
 /*
@@ -167,7 +158,7 @@ append_plain(StringInfo out, const ShortestDigits *sd, int min_fraction)
 		appendStringInfoChar(out, '-');
 	if (sd->exp10 <= 0)
 	{
-		appendStringInfoString(out, "0.");
+		appendStringInfoLiteral(out, "0.");
 		for (i = sd->exp10; i < 0; i++)
 			appendStringInfoChar(out, '0');
 		appendBinaryStringInfo(out, sd->digits, sd->ndigits);
@@ -182,7 +173,7 @@ append_plain(StringInfo out, const ShortestDigits *sd, int min_fraction)
 							   sd->ndigits - sd->exp10);
 	}
 	else if (min_fraction > 0)
-		appendStringInfoString(out, ".0");
+		appendStringInfoLiteral(out, ".0");
 }
 
 /*
@@ -236,7 +227,7 @@ static bool
 append_non_finite(StringInfo out, double value)
 {
 	if (isnan(value))
-		appendStringInfoString(out, "\"NaN\"");
+		appendStringInfoLiteral(out, "\"NaN\"");
 	else if (isinf(value))
 		appendStringInfoString(out, value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else if (value == 0)

@@ -31,22 +31,20 @@ write_missing(StringInfo out, const Wal2dbzColumn *col)
 	if (col->default_json)
 		appendStringInfoString(out, col->default_json);
 	else if (col->optional)
-		appendStringInfoString(out, "null");
+		appendStringInfoLiteral(out, "null");
 	else
 		appendStringInfoString(out, col->fallback_json);
 }
 
 /*
- * Append one column's value from "tuple"; "old_tuple", if not NULL, supplies
- * unchanged TOASTed values.
+ * Append one column's value (value, isnull) from a tuple; "old_tuple", if
+ * not NULL, supplies unchanged TOASTed values.
  */
 static void
-write_column(StringInfo out, const Wal2dbzColumn *col, HeapTuple tuple,
-			 TupleDesc desc, HeapTuple old_tuple, const Wal2dbzOptions *opt)
+write_column(StringInfo out, const Wal2dbzColumn *col, Datum value,
+			 bool isnull, TupleDesc desc, HeapTuple old_tuple,
+			 const Wal2dbzOptions *opt)
 {
-	bool		isnull;
-	Datum		value = heap_getattr(tuple, col->attnum, desc, &isnull);
-
 	if (isnull)
 	{
 		write_missing(out, col);
@@ -77,23 +75,34 @@ write_column(StringInfo out, const Wal2dbzColumn *col, HeapTuple tuple,
 	wal2dbz_write_value(out, &col->type, value, opt);
 }
 
-/* Append the row struct of "tuple": {"col":value,...}. */
+/*
+ * Append the row struct of "tuple": {"col":value,...}.  The tuple is
+ * deformed once (into the caller's memory context) rather than walked
+ * column by column.
+ */
 void
 wal2dbz_write_row(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 				  TupleDesc desc, HeapTuple old_tuple,
 				  const Wal2dbzOptions *opt)
 {
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
+	heap_deform_tuple(tuple, desc, values, nulls);
 	appendStringInfoCharMacro(out, '{');
 	for (int i = 0; i < info->ncolumns; i++)
 	{
 		const Wal2dbzColumn *col = &info->columns[i];
+		int			att = col->attnum - 1;
 
 		if (i > 0)
 			appendStringInfoCharMacro(out, ',');
-		appendStringInfoString(out, col->json_key);
-		write_column(out, col, tuple, desc, old_tuple, opt);
+		appendBinaryStringInfo(out, col->json_key, col->json_key_len);
+		write_column(out, col, values[att], nulls[att], desc, old_tuple, opt);
 	}
 	appendStringInfoCharMacro(out, '}');
+	pfree(values);
+	pfree(nulls);
 }
 
 /* Append the key struct payload of "tuple": {"id":value,...}. */
@@ -106,10 +115,13 @@ wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 	{
 		const Wal2dbzColumn *col = &info->columns[info->key_columns[k]];
 
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+
 		if (k > 0)
 			appendStringInfoCharMacro(out, ',');
-		appendStringInfoString(out, col->json_key);
-		write_column(out, col, tuple, desc, NULL, opt);
+		appendBinaryStringInfo(out, col->json_key, col->json_key_len);
+		write_column(out, col, value, isnull, desc, NULL, opt);
 	}
 	appendStringInfoCharMacro(out, '}');
 }

@@ -274,10 +274,10 @@ append_field_schema(StringInfo out, const Wal2dbzColumn *col, const char *name)
 	wal2dbz_type_schema(out, &col->type, col->optional);
 	if (col->default_json)
 	{
-		appendStringInfoString(out, ",\"default\":");
+		appendStringInfoLiteral(out, ",\"default\":");
 		appendStringInfoString(out, col->default_json);
 	}
-	appendStringInfoString(out, ",\"field\":");
+	appendStringInfoLiteral(out, ",\"field\":");
 	json_append_string(out, name);
 	appendStringInfoChar(out, '}');
 }
@@ -287,16 +287,16 @@ static void
 append_row_schema(StringInfo out, Wal2dbzRelInfo *info, char **names,
 				  const char *field)
 {
-	appendStringInfoString(out, "{\"type\":\"struct\",\"fields\":[");
+	appendStringInfoLiteral(out, "{\"type\":\"struct\",\"fields\":[");
 	for (int i = 0; i < info->ncolumns; i++)
 	{
 		if (i > 0)
 			appendStringInfoChar(out, ',');
 		append_field_schema(out, &info->columns[i], names[i]);
 	}
-	appendStringInfoString(out, "],\"optional\":true,\"name\":");
+	appendStringInfoLiteral(out, "],\"optional\":true,\"name\":");
 	json_append_string(out, psprintf("%s.Value", info->topic));
-	appendStringInfoString(out, ",\"field\":");
+	appendStringInfoLiteral(out, ",\"field\":");
 	json_append_string(out, field);
 	appendStringInfoChar(out, '}');
 }
@@ -312,7 +312,7 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 	initStringInfo(&buf);
 	if (opt->key_schemas && info->nkeys > 0)
 	{
-		appendStringInfoString(&buf, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
+		appendStringInfoLiteral(&buf, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
 		for (int k = 0; k < info->nkeys; k++)
 		{
 			int			c = info->key_columns[k];
@@ -321,9 +321,9 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 				appendStringInfoChar(&buf, ',');
 			append_field_schema(&buf, &info->columns[c], names[c]);
 		}
-		appendStringInfoString(&buf, "],\"optional\":false,\"name\":");
+		appendStringInfoLiteral(&buf, "],\"optional\":false,\"name\":");
 		json_append_string(&buf, psprintf("%s.Key", info->topic));
-		appendStringInfoString(&buf, "},\"payload\":");
+		appendStringInfoLiteral(&buf, "},\"payload\":");
 		info->key_prefix = pstrdup(buf.data);
 		info->key_suffix = "}";
 	}
@@ -336,7 +336,7 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 	resetStringInfo(&buf);
 	if (opt->value_schemas)
 	{
-		appendStringInfoString(&buf, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
+		appendStringInfoLiteral(&buf, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
 		append_row_schema(&buf, info, names, "before");
 		appendStringInfoChar(&buf, ',');
 		append_row_schema(&buf, info, names, "after");
@@ -351,7 +351,7 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 							   ",{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}"
 							   "],\"optional\":false,\"name\":");
 		json_append_string(&buf, psprintf("%s.Envelope", info->topic));
-		appendStringInfoString(&buf, ",\"version\":2},\"payload\":");
+		appendStringInfoLiteral(&buf, ",\"version\":2},\"payload\":");
 		info->value_prefix = pstrdup(buf.data);
 		info->value_suffix = "}";
 	}
@@ -362,11 +362,11 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 	}
 
 	resetStringInfo(&buf);
-	appendStringInfoString(&buf, ",\"schema\":");
+	appendStringInfoLiteral(&buf, ",\"schema\":");
 	json_append_string(&buf, nspname);
-	appendStringInfoString(&buf, ",\"table\":");
+	appendStringInfoLiteral(&buf, ",\"table\":");
 	json_append_string(&buf, relname);
-	appendStringInfoString(&buf, ",\"txId\":");
+	appendStringInfoLiteral(&buf, ",\"txId\":");
 	info->source_rel = pstrdup(buf.data);
 	pfree(buf.data);
 }
@@ -430,6 +430,7 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		json_append_string(&key, NameStr(att->attname));
 		appendStringInfoChar(&key, ':');
 		col->json_key = key.data;
+		col->json_key_len = key.len;
 		col->default_json = wal2dbz_type_default(&col->type,
 												 column_default(rel, att->attnum),
 												 opt);

@@ -116,7 +116,7 @@ enum_allowed_params(Oid typid)
 	pfree(sorted);
 
 	initStringInfo(&params);
-	appendStringInfoString(&params, "{\"allowed\":");
+	appendStringInfoLiteral(&params, "{\"allowed\":");
 	json_append_string(&params, labels.data);
 	appendStringInfoChar(&params, '}');
 	return params.data;
@@ -435,13 +435,13 @@ get_typ_typname_or_null(Oid typid)
 void
 wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type, bool optional)
 {
-	appendStringInfoString(out, "{\"type\":\"");
+	appendStringInfoLiteral(out, "{\"type\":\"");
 	appendStringInfoString(out, type->schema_type);
 	appendStringInfoChar(out, '"');
 	switch (type->kind)
 	{
 		case COL_ARRAY:
-			appendStringInfoString(out, ",\"items\":");
+			appendStringInfoLiteral(out, ",\"items\":");
 			/* elements are optional, except enum labels */
 			wal2dbz_type_schema(out, type->elem,
 								!(type->elem->logical_name &&
@@ -450,13 +450,13 @@ wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type, bool optional)
 			appendStringInfoChar(out, '}');
 			break;
 		case COL_VARSCALE:
-			appendStringInfoString(out, ",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}]");
+			appendStringInfoLiteral(out, ",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}]");
 			break;
 		case COL_POINT:
-			appendStringInfoString(out, ",\"fields\":[{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}]");
+			appendStringInfoLiteral(out, ",\"fields\":[{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}]");
 			break;
 		case COL_HSTORE_MAP:
-			appendStringInfoString(out, ",\"keys\":{\"type\":\"string\",\"optional\":false},\"values\":{\"type\":\"string\",\"optional\":true}");
+			appendStringInfoLiteral(out, ",\"keys\":{\"type\":\"string\",\"optional\":false},\"values\":{\"type\":\"string\",\"optional\":true}");
 			break;
 		default:
 			break;
@@ -464,18 +464,18 @@ wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type, bool optional)
 	appendStringInfoString(out, optional ? ",\"optional\":true" : ",\"optional\":false");
 	if (type->logical_name)
 	{
-		appendStringInfoString(out, ",\"name\":\"");
+		appendStringInfoLiteral(out, ",\"name\":\"");
 		appendStringInfoString(out, type->logical_name);
-		appendStringInfoString(out, "\",\"version\":1");
+		appendStringInfoLiteral(out, "\",\"version\":1");
 	}
 	if (type->doc)
 	{
-		appendStringInfoString(out, ",\"doc\":");
+		appendStringInfoLiteral(out, ",\"doc\":");
 		json_append_string(out, type->doc);
 	}
 	if (type->params)
 	{
-		appendStringInfoString(out, ",\"parameters\":");
+		appendStringInfoLiteral(out, ",\"parameters\":");
 		appendStringInfoString(out, type->params);
 	}
 }
@@ -648,11 +648,11 @@ write_numeric(StringInfo out, const Wal2dbzType *type, Numeric num)
 
 				/* BigDecimal has no NaN: Debezium names the special values */
 				if (strcmp(str, "NaN") == 0)
-					appendStringInfoString(out, "\"NAN\"");
+					appendStringInfoLiteral(out, "\"NAN\"");
 				else if (strcmp(str, "Infinity") == 0)
-					appendStringInfoString(out, "\"POSITIVE_INFINITY\"");
+					appendStringInfoLiteral(out, "\"POSITIVE_INFINITY\"");
 				else if (strcmp(str, "-Infinity") == 0)
-					appendStringInfoString(out, "\"NEGATIVE_INFINITY\"");
+					appendStringInfoLiteral(out, "\"NEGATIVE_INFINITY\"");
 				else
 					json_append_string(out, str);
 			}
@@ -664,7 +664,7 @@ write_numeric(StringInfo out, const Wal2dbzType *type, Numeric num)
 	/* precise: Connect's Decimal has no NaN or infinity */
 	if (numeric_is_nan(num) || numeric_is_inf(num))
 	{
-		appendStringInfoString(out, "null");
+		appendStringInfoLiteral(out, "null");
 		return;
 	}
 	digits = numeric_unscaled(num, type->kind == COL_VARSCALE, &scale);
@@ -752,7 +752,7 @@ write_timestamptz(StringInfo out, TimestampTz ts, int precision)
 					 tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	/* precision 0 values are whole seconds: java prints no fraction */
 	append_fraction(out, fsec, precision == 0 ? -1 : precision);
-	appendStringInfoString(out, "Z\"");
+	appendStringInfoLiteral(out, "Z\"");
 }
 
 /* ZonedTime: the time shifted to UTC, fewest fraction digits. */
@@ -769,7 +769,7 @@ write_timetz(StringInfo out, TimeTzADT *tz)
 	appendStringInfo(out, "\"%02d:%02d:%02d", (int) (secs / 3600),
 					 (int) (secs / 60 % 60), (int) (secs % 60));
 	append_fraction(out, (int) (usecs % USECS_PER_SEC), -1);
-	appendStringInfoString(out, "Z\"");
+	appendStringInfoLiteral(out, "Z\"");
 }
 
 /*
@@ -794,7 +794,7 @@ write_interval(StringInfo out, Interval *iv, bool as_string)
 		appendStringInfo(out, "\"P%dY%dM%dDT" INT64_FORMAT "H%dM",
 						 years, months, days, hours, minutes);
 		json_append_plain_double(out, seconds);
-		appendStringInfoString(out, "S\"");
+		appendStringInfoLiteral(out, "S\"");
 	}
 	else
 	{
@@ -854,13 +854,13 @@ write_point(StringInfo out, Point *pt)
 	}
 	/* doubles likewise; no big-endian machine is supported yet */
 #endif
-	appendStringInfoString(out, "{\"x\":");
+	appendStringInfoLiteral(out, "{\"x\":");
 	json_append_java_double(out, pt->x);
-	appendStringInfoString(out, ",\"y\":");
+	appendStringInfoLiteral(out, ",\"y\":");
 	json_append_java_double(out, pt->y);
-	appendStringInfoString(out, ",\"wkb\":");
+	appendStringInfoLiteral(out, ",\"wkb\":");
 	json_append_base64(out, wkb, sizeof(wkb), false);
-	appendStringInfoString(out, ",\"srid\":null}");
+	appendStringInfoLiteral(out, ",\"srid\":null}");
 }
 
 /*
@@ -939,7 +939,7 @@ append_hstore_object(StringInfo out, char *text)
 		if (values[order[i]])
 			json_append_string(out, values[order[i]]);
 		else
-			appendStringInfoString(out, "null");
+			appendStringInfoLiteral(out, "null");
 	}
 	appendStringInfoChar(out, '}');
 }
@@ -1131,7 +1131,7 @@ write_array_dim(StringInfo out, const Wal2dbzType *type, int ndim,
 		else
 		{
 			if (nulls[pos])
-				appendStringInfoString(out, "null");
+				appendStringInfoLiteral(out, "null");
 			else
 				wal2dbz_write_value(out, type->elem, elems[pos], opt);
 			pos++;
@@ -1156,7 +1156,7 @@ write_array(StringInfo out, const Wal2dbzType *type, Datum value,
 
 	if (ARR_NDIM(arr) == 0)
 	{
-		appendStringInfoString(out, "[]");
+		appendStringInfoLiteral(out, "[]");
 		return;
 	}
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), type->elmlen, type->elmbyval,

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "replication/logical.h"
@@ -96,24 +97,42 @@ wal2dbz_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	Wal2dbzData *data = palloc0(sizeof(Wal2dbzData));
 	StringInfoData buf;
 
+	MemoryContext old;
+	bool		started_tx = false;
+
 	data->context = AllocSetContextCreate(ctx->context, "wal2dbz change context",
 										  ALLOCSET_DEFAULT_SIZES);
+	data->txn_context = AllocSetContextCreate(ctx->context,
+											  "wal2dbz transaction context",
+											  ALLOCSET_SMALL_SIZES);
 	wal2dbz_parse_options(ctx->output_plugin_options, &data->opt, is_init);
+
+	/* a walsender calls us outside a transaction: catalogs need one */
+	if (!IsTransactionState())
+	{
+		StartTransactionCommand();
+		started_tx = true;
+	}
+	old = MemoryContextSwitchTo(ctx->context);
 	data->dbname = get_database_name(MyDatabaseId);
+	MemoryContextSwitchTo(old);
+	if (started_tx)
+		CommitTransactionCommand();
+
 	if (data->opt.topic_prefix == NULL)
 		data->opt.topic_prefix = data->dbname;
 	data->last_commit_lsn = InvalidXLogRecPtr;
 	wal2dbz_relinfo_init(data, ctx->context);
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"version\":");
+	appendStringInfoLiteral(&buf, "{\"version\":");
 	json_append_string(&buf, data->opt.source_version);
-	appendStringInfoString(&buf, ",\"connector\":\"postgresql\",\"name\":");
+	appendStringInfoLiteral(&buf, ",\"connector\":\"postgresql\",\"name\":");
 	json_append_string(&buf, data->opt.topic_prefix);
-	appendStringInfoString(&buf, ",\"ts_ms\":");
+	appendStringInfoLiteral(&buf, ",\"ts_ms\":");
 	data->source_head = buf.data;
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, ",\"db\":");
+	appendStringInfoLiteral(&buf, ",\"db\":");
 	json_append_string(&buf, data->dbname);
 	data->db_json = buf.data;
 
@@ -137,8 +156,11 @@ wal2dbz_shutdown(LogicalDecodingContext *ctx)
 static void
 wal2dbz_begin_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
+	Wal2dbzData *data = ctx->output_plugin_private;
+
+	/* everything a transaction keeps goes in txn_context, reset at commit */
 	txn->output_plugin_private =
-		MemoryContextAllocZero(ctx->context, sizeof(Wal2dbzTxnData));
+		MemoryContextAllocZero(data->txn_context, sizeof(Wal2dbzTxnData));
 }
 
 /* Append a big-endian integer of "bytes" bytes. */
@@ -212,21 +234,21 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 			appendBinaryStringInfo(ctx->out, rec->value->data, rec->value->len);
 			break;
 		case OUTPUT_RECORD:
-			appendStringInfoString(ctx->out, "{\"topic\":");
+			appendStringInfoLiteral(ctx->out, "{\"topic\":");
 			json_append_string(ctx->out, rec->topic);
-			appendStringInfoString(ctx->out, ",\"key\":");
+			appendStringInfoLiteral(ctx->out, ",\"key\":");
 			if (rec->key)
 				appendBinaryStringInfo(ctx->out, rec->key->data, rec->key->len);
 			else
-				appendStringInfoString(ctx->out, "null");
-			appendStringInfoString(ctx->out, ",\"value\":");
+				appendStringInfoLiteral(ctx->out, "null");
+			appendStringInfoLiteral(ctx->out, ",\"value\":");
 			if (rec->value)
 				appendBinaryStringInfo(ctx->out, rec->value->data, rec->value->len);
 			else
-				appendStringInfoString(ctx->out, "null");
+				appendStringInfoLiteral(ctx->out, "null");
 			if (rec->nheaders > 0)
 			{
-				appendStringInfoString(ctx->out, ",\"headers\":{");
+				appendStringInfoLiteral(ctx->out, ",\"headers\":{");
 				for (int i = 0; i < rec->nheaders; i++)
 				{
 					if (i > 0)
@@ -260,47 +282,43 @@ now_ns(void)
 	return (int64) ts.tv_sec * INT64CONST(1000000000) + ts.tv_nsec;
 }
 
-/* Append ms, us and ns fields of a microsecond Unix timestamp. */
+/*
+ * Append the source block's fields from "version" to "sequence"'s second
+ * element, the LSN itself excluded: {"version":..,..,"sequence":"[..,\"
+ */
 static void
-append_source_times(StringInfo out, Wal2dbzData *data, int64 unix_us,
-					XLogRecPtr lsn)
+append_source_head(StringInfo out, Wal2dbzData *data, int64 unix_us)
 {
 	/* java's Instant.toEpochMilli() floors */
 	int64		ms = unix_us >= 0 ? unix_us / 1000 : -((-unix_us + 999) / 1000);
 
 	appendStringInfoString(out, data->source_head);
 	json_append_int64(out, ms);
-	appendStringInfoString(out, ",\"snapshot\":\"false\"");
+	appendStringInfoLiteral(out, ",\"snapshot\":\"false\"");
 	appendStringInfoString(out, data->db_json);
-	appendStringInfoString(out, ",\"sequence\":\"[");
+	appendStringInfoLiteral(out, ",\"sequence\":\"[");
 	if (XLogRecPtrIsInvalid(data->last_commit_lsn))
-		appendStringInfoString(out, "null");
+		appendStringInfoLiteral(out, "null");
 	else
 		appendStringInfo(out, "\\\"" UINT64_FORMAT "\\\"", (uint64) data->last_commit_lsn);
-	appendStringInfo(out, ",\\\"" UINT64_FORMAT "\\\"]\"", (uint64) lsn);
-	appendStringInfoString(out, ",\"ts_us\":");
+	appendStringInfoLiteral(out, ",\\\"");
+}
+
+/* Append the rest of "sequence" after its LSN, then ts_us and ts_ns. */
+static void
+append_source_times(StringInfo out, int64 unix_us)
+{
+	appendStringInfoLiteral(out, "\\\"]\",\"ts_us\":");
 	json_append_int64(out, unix_us);
-	appendStringInfoString(out, ",\"ts_ns\":");
+	appendStringInfoLiteral(out, ",\"ts_ns\":");
 	json_append_int64(out, unix_us * 1000);
 }
 
-/*
- * Append the source block: commit time, sequence, table, xid, LSN, origin.
- * "source_rel" is the pre-rendered ,"schema":..,"table":..,"txId": part.
- */
+/* Append the source block's end: xmin and the replication origin. */
 static void
-append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
-			  const char *source_rel, XLogRecPtr lsn, int64 unix_us)
+append_source_tail(StringInfo out, ReorderBufferTXN *txn)
 {
-	append_source_times(out, data, unix_us, lsn);
-	appendStringInfoString(out, source_rel);
-	if (txn && TransactionIdIsValid(txn->xid))
-		json_append_int64(out, txn->xid);
-	else
-		appendStringInfoString(out, "null");
-	appendStringInfoString(out, ",\"lsn\":");
-	json_append_int64(out, (int64) lsn);
-	appendStringInfoString(out, ",\"xmin\":null,\"origin\":");
+	appendStringInfoLiteral(out, ",\"xmin\":null,\"origin\":");
 	if (txn && txn->origin_id != InvalidRepOriginId)
 	{
 		char	   *origin = NULL;
@@ -308,13 +326,35 @@ append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 		if (replorigin_by_oid(txn->origin_id, true, &origin))
 			json_append_string(out, origin);
 		else
-			appendStringInfoString(out, "null");
-		appendStringInfoString(out, ",\"origin_lsn\":");
+			appendStringInfoLiteral(out, "null");
+		appendStringInfoLiteral(out, ",\"origin_lsn\":");
 		json_append_int64(out, (int64) txn->origin_lsn);
 		appendStringInfoChar(out, '}');
 	}
 	else
-		appendStringInfoString(out, "null,\"origin_lsn\":null}");
+		appendStringInfoLiteral(out, "null,\"origin_lsn\":null}");
+}
+
+/*
+ * Append the source block of an event outside a transaction (a
+ * non-transactional message), or inside one when "txn" is given.
+ * "source_rel" is the pre-rendered ,"schema":..,"table":..,"txId": part.
+ */
+static void
+append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
+			  const char *source_rel, XLogRecPtr lsn, int64 unix_us)
+{
+	append_source_head(out, data, unix_us);
+	json_append_int64(out, (int64) lsn);
+	append_source_times(out, unix_us);
+	appendStringInfoString(out, source_rel);
+	if (txn && TransactionIdIsValid(txn->xid))
+		json_append_int64(out, txn->xid);
+	else
+		appendStringInfoLiteral(out, "null");
+	appendStringInfoLiteral(out, ",\"lsn\":");
+	json_append_int64(out, (int64) lsn);
+	append_source_tail(out, txn);
 }
 
 /* The transaction's commit time in Unix microseconds. */
@@ -324,17 +364,62 @@ txn_commit_us(ReorderBufferTXN *txn)
 	return DBZ_TXN_COMMIT_TIME(txn) + UNIX_EPOCH_OFFSET_USECS;
 }
 
+/*
+ * Append the source block of a table event.  Everything but the LSN and
+ * the table is the same for every event of a transaction, so those parts
+ * are rendered once per transaction.
+ */
+static void
+append_txn_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
+				  const char *source_rel, XLogRecPtr lsn)
+{
+	Wal2dbzTxnData *txndata = txn->output_plugin_private;
+
+	if (txndata->src_head == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(data->txn_context);
+		StringInfoData buf;
+		int64		unix_us = txn_commit_us(txn);
+
+		initStringInfo(&buf);
+		append_source_head(&buf, data, unix_us);
+		txndata->src_head = buf.data;
+		txndata->src_head_len = buf.len;
+		initStringInfo(&buf);
+		append_source_times(&buf, unix_us);
+		txndata->src_times = buf.data;
+		txndata->src_times_len = buf.len;
+		initStringInfo(&buf);
+		json_append_int64(&buf, txn->xid);
+		appendStringInfoLiteral(&buf, ",\"lsn\":");
+		txndata->src_xid = buf.data;
+		txndata->src_xid_len = buf.len;
+		initStringInfo(&buf);
+		append_source_tail(&buf, txn);
+		txndata->src_tail = buf.data;
+		txndata->src_tail_len = buf.len;
+		MemoryContextSwitchTo(old);
+	}
+	appendBinaryStringInfo(out, txndata->src_head, txndata->src_head_len);
+	json_append_int64(out, (int64) lsn);
+	appendBinaryStringInfo(out, txndata->src_times, txndata->src_times_len);
+	appendStringInfoString(out, source_rel);
+	appendBinaryStringInfo(out, txndata->src_xid, txndata->src_xid_len);
+	json_append_int64(out, (int64) lsn);
+	appendBinaryStringInfo(out, txndata->src_tail, txndata->src_tail_len);
+}
+
 /* Append "ts_ms","ts_us","ts_ns" of the envelope: processing time. */
 static void
 append_envelope_times(StringInfo out)
 {
 	int64		ns = now_ns();
 
-	appendStringInfoString(out, ",\"ts_ms\":");
+	appendStringInfoLiteral(out, ",\"ts_ms\":");
 	json_append_int64(out, ns / 1000000);
-	appendStringInfoString(out, ",\"ts_us\":");
+	appendStringInfoLiteral(out, ",\"ts_us\":");
 	json_append_int64(out, ns / 1000);
-	appendStringInfoString(out, ",\"ts_ns\":");
+	appendStringInfoLiteral(out, ",\"ts_ns\":");
 	json_append_int64(out, ns);
 }
 
@@ -372,7 +457,7 @@ emit_txmeta(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	resetStringInfo(&data->value);
 	if (data->opt.key_schemas)
 		appendStringInfo(&data->key, "{\"schema\":%s,\"payload\":", txmeta_key_schema);
-	appendStringInfoString(&data->key, "{\"id\":");
+	appendStringInfoLiteral(&data->key, "{\"id\":");
 	json_append_string(&data->key, id);
 	appendStringInfoChar(&data->key, '}');
 	if (data->opt.key_schemas)
@@ -399,15 +484,15 @@ emit_txmeta(LogicalDecodingContext *ctx, Wal2dbzData *data,
 
 			if (i > 0)
 				appendStringInfoChar(&data->value, ',');
-			appendStringInfoString(&data->value, "{\"data_collection\":");
+			appendStringInfoLiteral(&data->value, "{\"data_collection\":");
 			json_append_string(&data->value, cc->name);
 			appendStringInfo(&data->value, ",\"event_count\":" INT64_FORMAT "}", cc->count);
 		}
 		appendStringInfoChar(&data->value, ']');
 	}
 	else
-		appendStringInfoString(&data->value, ",\"event_count\":null,\"data_collections\":null");
-	appendStringInfoString(&data->value, ",\"ts_ms\":");
+		appendStringInfoLiteral(&data->value, ",\"event_count\":null,\"data_collections\":null");
+	appendStringInfoLiteral(&data->value, ",\"ts_ms\":");
 	json_append_int64(&data->value, commit_us / 1000);
 	appendStringInfoChar(&data->value, '}');
 	if (data->opt.value_schemas)
@@ -446,7 +531,7 @@ note_table_change(LogicalDecodingContext *ctx, Wal2dbzData *data,
 
 /*
  * Count one data event of a table and append its transaction block; the
- * counts live in ctx->context, for the END record.
+ * counts live in the transaction's context, for the END record.
  */
 static void
 append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
@@ -459,7 +544,7 @@ append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
 
 	if (!data->opt.provide_transaction_metadata)
 	{
-		appendStringInfoString(out, "null");
+		appendStringInfoLiteral(out, "null");
 		return;
 	}
 	foreach(lc, txndata->collections)
@@ -471,7 +556,7 @@ append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
 	}
 	if (cc == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(ctx->context);
+		MemoryContext old = MemoryContextSwitchTo(data->txn_context);
 
 		cc = palloc0(sizeof(Wal2dbzCollectionCount));
 		cc->name = pstrdup(info->data_collection);
@@ -499,19 +584,19 @@ build_value(LogicalDecodingContext *ctx, Wal2dbzData *data,
 
 	resetStringInfo(out);
 	appendStringInfoString(out, info->value_prefix);
-	appendStringInfoString(out, "{\"before\":");
+	appendStringInfoLiteral(out, "{\"before\":");
 	if (before)
 		wal2dbz_write_row(out, info, before, desc, NULL, &data->opt);
 	else
-		appendStringInfoString(out, "null");
-	appendStringInfoString(out, ",\"after\":");
+		appendStringInfoLiteral(out, "null");
+	appendStringInfoLiteral(out, ",\"after\":");
 	if (after)
 		wal2dbz_write_row(out, info, after, desc, toast_source, &data->opt);
 	else
-		appendStringInfoString(out, "null");
-	appendStringInfoString(out, ",\"source\":");
-	append_source(out, data, txn, info->source_rel, lsn, txn_commit_us(txn));
-	appendStringInfoString(out, ",\"transaction\":");
+		appendStringInfoLiteral(out, "null");
+	appendStringInfoLiteral(out, ",\"source\":");
+	append_txn_source(out, data, txn, info->source_rel, lsn);
+	appendStringInfoLiteral(out, ",\"transaction\":");
 	append_transaction_block(out, ctx, data, txn, info, lsn);
 	appendStringInfo(out, ",\"op\":\"%c\"", op);
 	append_envelope_times(out);
@@ -741,7 +826,7 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	resetStringInfo(&data->key);
 	if (data->opt.key_schemas)
 		appendStringInfo(&data->key, "{\"schema\":%s,\"payload\":", message_key_schema);
-	appendStringInfoString(&data->key, "{\"prefix\":");
+	appendStringInfoLiteral(&data->key, "{\"prefix\":");
 	json_append_string(&data->key, prefix);
 	appendStringInfoChar(&data->key, '}');
 	if (data->opt.key_schemas)
@@ -781,15 +866,15 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					 now_ns() / 1000000);
 	append_source(out, data, transactional ? txn : NULL,
 				  ",\"schema\":\"\",\"table\":\"\",\"txId\":", message_lsn, unix_us);
-	appendStringInfoString(out, ",\"transaction\":null,\"message\":{\"prefix\":");
+	appendStringInfoLiteral(out, ",\"transaction\":null,\"message\":{\"prefix\":");
 	json_append_string(out, prefix);
-	appendStringInfoString(out, ",\"content\":");
+	appendStringInfoLiteral(out, ",\"content\":");
 	if (data->opt.binary_mode == BINARY_HEX)
 		json_append_hex(out, (const unsigned char *) message, message_size);
 	else
 		json_append_base64(out, (const unsigned char *) message, message_size,
 						   data->opt.binary_mode == BINARY_BASE64_URL);
-	appendStringInfoString(out, "}}");
+	appendStringInfoLiteral(out, "}}");
 	if (data->opt.value_schemas)
 		appendStringInfoChar(out, '}');
 
@@ -835,8 +920,7 @@ wal2dbz_commit_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		data->last_commit_time = DBZ_TXN_COMMIT_TIME(txn);
 	}
 
-	list_free_deep(txndata->collections);
-	pfree(txndata);
 	txn->output_plugin_private = NULL;
+	MemoryContextReset(data->txn_context);
 	DBZ_UPDATE_PROGRESS(ctx, skipped);
 }

@@ -24,6 +24,10 @@
 #include "utils/relcache.h"
 
 #define WAL2DBZ_VERSION "0.1.0"
+
+/* Append a string literal without measuring it at run time. */
+#define appendStringInfoLiteral(out, lit) \
+	appendBinaryStringInfo((out), "" lit, sizeof(lit) - 1)
 #define WAL2DBZ_DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
 
 /* What each logical decoding message carries (option "output.format"). */
@@ -151,6 +155,7 @@ typedef struct Wal2dbzColumn
 {
 	AttrNumber	attnum;			/* 1-based position in the tuple */
 	char	   *json_key;		/* "\"name\":" ready to append */
+	int			json_key_len;
 	bool		optional;		/* column is nullable */
 	bool		is_key;			/* part of the message key */
 	bool		varlena;
@@ -196,6 +201,15 @@ typedef struct Wal2dbzTxnData
 	XLogRecPtr	begin_lsn;
 	int64		total_order;
 	List	   *collections;	/* of Wal2dbzCollectionCount * */
+	/* the source block's parts that are the same for the whole transaction */
+	char	   *src_head;
+	int			src_head_len;
+	char	   *src_times;
+	int			src_times_len;
+	char	   *src_xid;
+	int			src_xid_len;
+	char	   *src_tail;
+	int			src_tail_len;
 } Wal2dbzTxnData;
 
 typedef struct Wal2dbzCollectionCount
@@ -208,6 +222,8 @@ typedef struct Wal2dbzCollectionCount
 typedef struct Wal2dbzData
 {
 	MemoryContext context;		/* per-change scratch, reset after each */
+	MemoryContext txn_context;	/* the current transaction's state, reset
+								 * at its commit */
 	MemoryContext cache_context;	/* relation cache */
 	Wal2dbzOptions opt;
 	char	   *dbname;
