@@ -3,8 +3,9 @@
  * json.c
  *	  JSON text exactly as Kafka Connect's JsonConverter (Jackson) writes it.
  *
- * Jackson escapes control characters with upper-case hex, writes every
- * non-ASCII character raw, prints doubles the way Java's Double.toString
+ * Jackson escapes control characters with upper-case hex, writes other
+ * non-ASCII characters raw except those outside the Basic Multilingual
+ * Plane (escaped surrogate pairs), prints doubles the way Java's Double.toString
  * does and Base64 without line breaks.  Matching those rules byte for byte
  * is what lets a Debezium consumer read our records unchanged.
  *
@@ -46,6 +47,7 @@ static const char json_escape[128] = {
 void
 json_append_string_len(StringInfo out, const char *str, int len)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *) str;
 	const unsigned char *end = p + len;
 	const unsigned char *run = p;
@@ -56,6 +58,27 @@ json_append_string_len(StringInfo out, const char *str, int len)
 	{
 		char		esc;
 
+		if (*p >= 0xF0 && end - p >= 4)
+		{
+			/*
+			 * A character beyond the Basic Multilingual Plane: the JVM holds
+			 * it as a surrogate pair, which Jackson writes escaped.
+			 */
+			uint32		cp = ((p[0] & 0x07) << 18) | ((p[1] & 0x3F) << 12) |
+				((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+			uint32		hi = 0xD800 + ((cp - 0x10000) >> 10);
+			uint32		lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+			char		buf[12] = {'\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15],
+				hex[(hi >> 4) & 15], hex[hi & 15], '\\', 'u', hex[lo >> 12],
+			hex[(lo >> 8) & 15], hex[(lo >> 4) & 15], hex[lo & 15]};
+
+			if (p > run)
+				appendBinaryStringInfoNT(out, (const char *) run, p - run);
+			appendBinaryStringInfoNT(out, buf, 12);
+			p += 3;
+			run = p + 1;
+			continue;
+		}
 		if (*p >= 128 || (esc = json_escape[*p]) == 0)
 			continue;
 		if (p > run)
@@ -63,7 +86,6 @@ json_append_string_len(StringInfo out, const char *str, int len)
 		run = p + 1;
 		if (esc == 'u')
 		{
-			static const char hex[] = "0123456789ABCDEF";
 			char		buf[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
 
 			appendBinaryStringInfoNT(out, buf, 6);

@@ -396,6 +396,7 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		wal2dbz_filter_allows(&opt->table_filter, info->data_collection);
 	info->ncolumns = 0;
 	info->nkeys = 0;
+	info->schema_id = 0;		/* a rebuilt entry gets a new SCHEMA frame */
 	if (!info->captured)
 		goto done;
 

@@ -772,6 +772,19 @@ write_timetz(StringInfo out, TimeTzADT *tz)
 	appendStringInfoLiteral(out, "Z\"");
 }
 
+/* Java's (long) cast of a double: saturating, NaN to 0. */
+static int64
+java_double_to_long(double d)
+{
+	if (isnan(d))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return PG_INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return PG_INT64_MIN;
+	return (int64) d;
+}
+
 /*
  * An interval as Debezium's MicroDuration (approximate microseconds, with
  * 30.4375-day months, computed in doubles in Debezium's order) or as its
@@ -801,7 +814,7 @@ write_interval(StringInfo out, Interval *iv, bool as_string)
 		double		nd = ((double) years * 12 + months) * 30.4375 + days;
 		double		ns = (((nd * 24 + hours) * 60) + minutes) * 60 + seconds;
 
-		json_append_int64(out, (int64) (ns * 1e6));
+		json_append_int64(out, java_double_to_long(ns * 1e6));
 	}
 }
 
@@ -1161,6 +1174,18 @@ write_array(StringInfo out, const Wal2dbzType *type, Datum value,
 	}
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), type->elmlen, type->elmbyval,
 					  type->elmalign, &elems, &nulls, &nelems);
+
+	/* a NaN or infinite element makes Debezium drop the whole numeric array */
+	if (type->elem->typid == NUMERICOID)
+	{
+		for (int i = 0; i < nelems; i++)
+			if (!nulls[i] && (numeric_is_nan(DatumGetNumeric(elems[i])) ||
+							  numeric_is_inf(DatumGetNumeric(elems[i]))))
+			{
+				appendStringInfoLiteral(out, "null");
+				return;
+			}
+	}
 	write_array_dim(out, type, ARR_NDIM(arr), ARR_DIMS(arr), 0, elems, nulls,
 					0, opt);
 }
@@ -1297,6 +1322,45 @@ wal2dbz_type_placeholder(const Wal2dbzType *type, const Wal2dbzOptions *opt)
 	return out.data;
 }
 
+/*
+ * Does Debezium's PostgresDefaultValueConverter parse defaults of this
+ * type?  Others (bytea, money, inet, arrays, struct-typed values, ...) get
+ * no schema default.
+ */
+static bool
+default_parsed_for(const Wal2dbzType *type)
+{
+	switch (type->typid)
+	{
+		case BITOID:
+		case VARBITOID:
+		case BOOLOID:
+		case BPCHAROID:
+		case VARCHAROID:
+		case TEXTOID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case JSONOID:
+		case JSONBOID:
+		case XMLOID:
+		case UUIDOID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case INTERVALOID:
+			return true;
+		case NUMERICOID:
+			return type->kind != COL_VARSCALE;
+		default:
+			return type->logical_name != NULL &&
+				strcmp(type->logical_name, "io.debezium.data.Enum") == 0;
+	}
+}
+
 /* Strip casts and relabellings that wrap a constant default. */
 static Node *
 strip_default_casts(Node *expr)
@@ -1376,9 +1440,7 @@ wal2dbz_type_default(const Wal2dbzType *type, Node *expr,
 	Datum		value;
 	StringInfoData out;
 
-	if (stripped == NULL || type->kind == COL_VARSCALE ||
-		type->kind == COL_POINT || type->kind == COL_ARRAY ||
-		type->kind == COL_HSTORE_MAP || type->kind == COL_UNKNOWN_BYTES)
+	if (stripped == NULL || !default_parsed_for(type))
 		return NULL;
 
 	if (IsA(stripped, Const))

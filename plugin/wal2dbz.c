@@ -55,6 +55,7 @@ typedef struct Wal2dbzRecord
 	int			nheaders;
 	uint8		flags;
 	XLogRecPtr	change_lsn;
+	uint32		schema_id;		/* framed: payloads only, see SCHEMA frames */
 } Wal2dbzRecord;
 
 static void wal2dbz_startup(LogicalDecodingContext *ctx,
@@ -184,6 +185,10 @@ append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 {
 	int			topic_len = rec && rec->topic ? strlen(rec->topic) : 0;
 
+	/* a record referring to a SCHEMA frame takes its topic from there */
+	if (kind == WAL2DBZ_FRAME_RECORD && rec->schema_id != 0)
+		topic_len = 0;
+
 	appendStringInfoChar(out, WAL2DBZ_FRAME_MAGIC);
 	appendStringInfoChar(out, WAL2DBZ_FRAME_VERSION);
 	appendStringInfoChar(out, kind);
@@ -191,6 +196,7 @@ append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	append_be(out, rec ? rec->change_lsn : 0, 8);
 	append_be(out, commit_lsn, 8);
 	append_be(out, xid, 4);
+	append_be(out, rec ? rec->schema_id : 0, 4);
 	append_be(out, topic_len, 2);
 	append_be(out, rec ? rec->nheaders : 0, 2);
 	append_be(out, rec && rec->key ? (uint32) rec->key->len : (uint32) -1, 4);
@@ -583,7 +589,8 @@ build_value(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	StringInfo	out = &data->value;
 
 	resetStringInfo(out);
-	appendStringInfoString(out, info->value_prefix);
+	if (data->opt.format != OUTPUT_FRAMED)
+		appendStringInfoString(out, info->value_prefix);
 	appendStringInfoLiteral(out, "{\"before\":");
 	if (before)
 		wal2dbz_write_row(out, info, before, desc, NULL, &data->opt);
@@ -601,7 +608,8 @@ build_value(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	appendStringInfo(out, ",\"op\":\"%c\"", op);
 	append_envelope_times(out);
 	appendStringInfoChar(out, '}');
-	appendStringInfoString(out, info->value_suffix);
+	if (data->opt.format != OUTPUT_FRAMED)
+		appendStringInfoString(out, info->value_suffix);
 }
 
 /* Render the key of "tuple" into "out" (with schema if enabled). */
@@ -610,9 +618,44 @@ build_key(StringInfo out, Wal2dbzData *data, Wal2dbzRelInfo *info,
 		  TupleDesc desc, HeapTuple tuple)
 {
 	resetStringInfo(out);
-	appendStringInfoString(out, info->key_prefix);
+	if (data->opt.format != OUTPUT_FRAMED)
+		appendStringInfoString(out, info->key_prefix);
 	wal2dbz_write_key(out, info, tuple, desc, &data->opt);
-	appendStringInfoString(out, info->key_suffix);
+	if (data->opt.format != OUTPUT_FRAMED)
+		appendStringInfoString(out, info->key_suffix);
+}
+
+/*
+ * In framed mode, table records carry only payloads and refer to the
+ * table's schema by id: send the SCHEMA frame once before the first.
+ */
+static uint32
+table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
+				Wal2dbzRelInfo *info)
+{
+	Wal2dbzRecord rec = {0};
+	StringInfoData key;
+	StringInfoData value;
+
+	if (data->opt.format != OUTPUT_FRAMED)
+		return 0;
+	if (info->schema_id != 0)
+		return info->schema_id;
+
+	info->schema_id = ++data->last_schema_id;
+	key.data = info->key_prefix;
+	key.len = strlen(info->key_prefix);
+	value.data = info->value_prefix;
+	value.len = strlen(info->value_prefix);
+	rec.topic = info->topic;
+	rec.key = &key;
+	rec.value = &value;
+	rec.schema_id = info->schema_id;
+	OutputPluginPrepareWrite(ctx, false);
+	append_frame(ctx->out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
+				 InvalidTransactionId);
+	OutputPluginWrite(ctx, false);
+	return info->schema_id;
 }
 
 /* The key payload alone, as a Kafka header value (SimpleHeaderConverter). */
@@ -676,6 +719,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	has_key = info->nkeys > 0;
 	rec.topic = info->topic;
 	rec.change_lsn = change->lsn;
+	rec.schema_id = table_schema_id(ctx, data, info);
 
 	switch (change->action)
 	{
@@ -692,7 +736,12 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			if (has_key)
 				build_key(&data->key, data, info, desc, newtuple);
-			if (oldtuple && info->key_in_identity)
+			/*
+			 * With an old tuple (its key changed, or REPLICA IDENTITY FULL),
+			 * Debezium compares the key built from it, absent key columns
+			 * included, with the new key.
+			 */
+			if (oldtuple && has_key)
 			{
 				StringInfoData old_key;
 
@@ -717,9 +766,8 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					{
 						Wal2dbzRecord tombstone = rec;
 
+						/* the tombstone keeps the __debezium.newkey header */
 						tombstone.value = NULL;
-						tombstone.headers = NULL;
-						tombstone.nheaders = 0;
 						tombstone.flags = WAL2DBZ_FRAME_F_TOMBSTONE;
 						emit_record(ctx, data, txn, &tombstone);
 					}
@@ -790,6 +838,7 @@ wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		rec.topic = info->topic;
 		rec.value = &data->value;
 		rec.change_lsn = change->lsn;
+		rec.schema_id = table_schema_id(ctx, data, info);
 		emit_record(ctx, data, txn, &rec);
 	}
 	MemoryContextSwitchTo(old);

@@ -190,6 +190,8 @@ typedef struct Wal2dbzRelInfo
 	char	   *value_prefix;	/* value JSON up to "before": */
 	char	   *value_suffix;	/* closes the value JSON */
 	char	   *source_rel;		/* ,"schema":..,"table":..,"txId": */
+	uint32		schema_id;		/* framed: id of the SCHEMA frame sent for
+								 * this entry, 0 if none yet */
 } Wal2dbzRelInfo;
 
 /* Per-transaction state, in txn->output_plugin_private. */
@@ -230,6 +232,7 @@ typedef struct Wal2dbzData
 	char	   *source_head;	/* {"version":..,"connector":..,"name":..,"ts_ms": */
 	char	   *db_json;		/* ,"db":"name" escaped */
 	XLogRecPtr	last_commit_lsn;	/* end LSN of the last decoded commit */
+	uint32		last_schema_id; /* framed: last SCHEMA frame id used */
 	TimestampTz last_commit_time;	/* for non-transactional messages */
 	StringInfoData key;			/* one record's key and value; live as long */
 	StringInfoData value;		/* as the session, reset for each record */

@@ -25,11 +25,12 @@
  *	12     8     commit LSN (end LSN of the commit record of the
  *				 transaction; 0 for non-transactional records)
  *	20     4     xid (top-level transaction id; 0 if none)
- *	24     2     topic length T (0 for transaction markers)
- *	26     2     header count H
- *	28     4     key length K, or -1 for a null key
- *	32     4     value length V, or -1 for a null value (tombstone)
- *	36     T     topic (UTF-8, no terminator)
+ *	24     4     schema id (0: key and value are complete; see SCHEMA)
+ *	28     2     topic length T (0 for transaction markers)
+ *	30     2     header count H
+ *	32     4     key length K, or -1 for a null key
+ *	36     4     value length V, or -1 for a null value (tombstone)
+ *	40     T     topic (UTF-8, no terminator)
  *	..     K     key bytes
  *	..     V     value bytes
  *	..           H headers, each: name length (2), name, value length (4,
@@ -38,6 +39,18 @@
  * Frame kinds:
  *	RECORD	a Kafka record (change event, tombstone, logical message, or a
  *			transaction BEGIN/END metadata record).
+ *	SCHEMA	the Connect schema part of one table's records, sent once per
+ *			decoding session before the first RECORD that refers to it (and
+ *			again under a new id after the table changes).  Its key bytes
+ *			are the key prefix ({"schema":...,"payload":) and its value bytes
+ *			the value prefix; either is empty when schemas are disabled for
+ *			it.  A RECORD with a non-zero schema id carries only payloads:
+ *			the Kafka key is key prefix + key + "}" (just the key when the
+ *			prefix is empty), likewise the value; null stays null; and its
+ *			topic is the SCHEMA frame's (T = 0).  This
+ *			keeps the schemas, often ten times the size of the payload, off
+ *			the replication stream, while the consumer still only copies
+ *			bytes.
  *	COMMIT	end of a transaction that produced at least one RECORD; carries
  *			no Kafka record (T = 0, K = V = -1).  A consumer may confirm the
  *			commit LSN to PostgreSQL once every RECORD before it has been
@@ -57,11 +70,12 @@
 
 #define WAL2DBZ_FRAME_MAGIC			'W'
 #define WAL2DBZ_FRAME_VERSION		1
-#define WAL2DBZ_FRAME_HEADER_SIZE	36
+#define WAL2DBZ_FRAME_HEADER_SIZE	40
 
 /* frame kinds */
 #define WAL2DBZ_FRAME_RECORD		'R'
 #define WAL2DBZ_FRAME_COMMIT		'C'
+#define WAL2DBZ_FRAME_SCHEMA		'S'
 
 /* flags */
 #define WAL2DBZ_FRAME_F_TOMBSTONE	0x01	/* value is null after a delete */
@@ -75,9 +89,10 @@
 #define WAL2DBZ_FRAME_OFF_CHANGE_LSN 4
 #define WAL2DBZ_FRAME_OFF_COMMIT_LSN 12
 #define WAL2DBZ_FRAME_OFF_XID		20
-#define WAL2DBZ_FRAME_OFF_TOPIC_LEN	24
-#define WAL2DBZ_FRAME_OFF_NHEADERS	26
-#define WAL2DBZ_FRAME_OFF_KEY_LEN	28
-#define WAL2DBZ_FRAME_OFF_VALUE_LEN	32
+#define WAL2DBZ_FRAME_OFF_SCHEMA_ID	24
+#define WAL2DBZ_FRAME_OFF_TOPIC_LEN	28
+#define WAL2DBZ_FRAME_OFF_NHEADERS	30
+#define WAL2DBZ_FRAME_OFF_KEY_LEN	32
+#define WAL2DBZ_FRAME_OFF_VALUE_LEN	36
 
 #endif							/* WAL2DBZ_FRAME_H */

@@ -1,0 +1,50 @@
+-- provide.transaction.metadata: BEGIN and END records on
+-- <prefix>.transaction and the transaction block in every event.
+-- predictability
+SET synchronous_commit = on;
+
+SELECT 'init' FROM pg_create_logical_replication_slot('txmeta_slot', 'wal2dbz');
+
+CREATE TABLE tm_a (id int PRIMARY KEY);
+CREATE TABLE tm_b (id int PRIMARY KEY);
+BEGIN;
+INSERT INTO tm_a VALUES (1), (2);
+INSERT INTO tm_b VALUES (1);
+SELECT txid_current() AS xid \gset
+COMMIT;
+INSERT INTO tm_b VALUES (2);
+
+CREATE FUNCTION mask(t text) RETURNS text LANGUAGE sql AS $$
+  SELECT regexp_replace(regexp_replace(regexp_replace(t,
+    '"(ts_ms|ts_us|ts_ns|txId|lsn)":-?[0-9]+', '"\1":N', 'g'),
+    '"sequence":"\[[^]]*\]"', '"sequence":S', 'g'),
+    '"id":"[0-9]+:[0-9]+"', '"id":"XID:LSN"', 'g')
+$$;
+
+SELECT mask(data) FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'topic.prefix', 'srv', 'schemas.enable', 'false', 'output.format', 'record',
+    'provide.transaction.metadata', 'true');
+
+-- ids are "<xid>:<lsn of the record>": BEGIN at the first change, each event
+-- at its own LSN, END at the commit's end
+SELECT (data::json)->'value'->>'status' AS status,
+       split_part(coalesce((data::json)->'value'->>'id', (data::json)->'value'->'transaction'->>'id'), ':', 1) = :'xid' AS xid_ok,
+       split_part((data::json)->'value'->'transaction'->>'id', ':', 2) = (data::json)->'value'->'source'->>'lsn' AS event_lsn_ok,
+       (data::json)->'key'->>'id' = (data::json)->'value'->>'id' AS key_is_id
+FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL, 'schemas.enable', 'false',
+    'output.format', 'record', 'provide.transaction.metadata', 'true')
+LIMIT 5;
+
+-- the BEGIN record with schemas
+SELECT mask(data) FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'topic.prefix', 'srv', 'output.format', 'record', 'provide.transaction.metadata', 'true')
+LIMIT 1;
+
+-- a transaction whose changes are all filtered out still opens and closes
+SELECT mask(data) FROM pg_logical_slot_get_changes('txmeta_slot', NULL, NULL,
+    'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
+    'table.include.list', 'public\.tm_a');
+
+SELECT 'stop' FROM pg_drop_replication_slot('txmeta_slot');
+DROP TABLE tm_a, tm_b;
+DROP FUNCTION mask(text);
