@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Decoding benchmark (not a test): the same WAL decoded by wal2dbz in its output modes and by the
+# reference decoders (pgoutput, wal2json format 1 and 2, decoderbufs, test_decoding), each slot
+# drained by pg_recvlogical into a file, in the same run, in interleaved rounds. Prints a Markdown
+# table of median seconds, output size and the ratio to pgoutput and to wal2json format 2.
+#
+# Workload (issue #2): ROWS rows of a mixed-type table inserted in one transaction, updates of a
+# fifth and deletes of a tenth of them, then ROWS/100 single-row transactions.
+#
+# Usage: test/bench/decode.sh [ROWS] [ROUNDS]       (defaults 500000 and 3; run after make install)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROWS=${1:-500000}
+ROUNDS=${2:-3}
+BIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+
+DECODERS=(
+  "pgoutput|pgoutput|-o proto_version=1 -o publication_names=bench_pub"
+  "wal2json format 2|wal2json|-o format-version=2"
+  "wal2json format 1|wal2json|-o format-version=1"
+  "decoderbufs|decoderbufs|"
+  "test_decoding|test_decoding|"
+  "wal2dbz, schemas off|wal2dbz|-o schemas.enable=false -o topic.prefix=bench"
+  "wal2dbz, schemas on|wal2dbz|-o topic.prefix=bench"
+  "wal2dbz framed, schemas off|wal2dbz|-o output.format=framed -o schemas.enable=false -o topic.prefix=bench"
+  "wal2dbz framed, schemas on|wal2dbz|-o output.format=framed -o topic.prefix=bench"
+)
+
+DIR=$(mktemp -d /tmp/wal2dbz-bench.XXXXXX)
+chmod 755 "$DIR"
+trap 'test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
+eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_size = 4GB" \
+  "shared_buffers = 512MB")"
+export PGDATABASE=postgres
+PSQL="psql -X -qAt"
+
+$PSQL <<SQL >/dev/null
+CREATE TABLE bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
+  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
+  payload jsonb);
+CREATE PUBLICATION bench_pub FOR TABLE bench_events;
+SQL
+for ((r = 1; r <= ROUNDS; r++)); do
+  for i in "${!DECODERS[@]}"; do
+    IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
+    $PSQL -c "SELECT pg_create_logical_replication_slot('b_${i}_$r', '$plugin')" >/dev/null
+  done
+done
+
+echo "# workload: $ROWS rows" >&2
+$PSQL <<SQL >/dev/null
+INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
+SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
+       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
+       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
+FROM generate_series(1, $ROWS) i;
+UPDATE bench_events SET amount = amount + 1 WHERE id % 5 = 0;
+DELETE FROM bench_events WHERE id % 10 = 0;
+SQL
+for ((i = 1; i <= ROWS / 100; i++)); do
+  echo "INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
+done | $PSQL >/dev/null
+END=$($PSQL -c "SELECT pg_current_wal_lsn()")
+
+declare -A secs bytes
+for ((r = 1; r <= ROUNDS; r++)); do
+  for i in "${!DECODERS[@]}"; do
+    IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$BIN/pg_recvlogical" -d postgres --slot "b_${i}_$r" --start --no-loop --endpos="$END" \
+      $opts -f "$DIR/out" 2>/dev/null
+    end=$(date +%s.%N)
+    secs[$i]+="$(echo "$end - $start" | bc) "
+    bytes[$i]=$(stat -c %s "$DIR/out")
+    rm -f "$DIR/out"
+    $PSQL -c "SELECT pg_drop_replication_slot('b_${i}_$r')" >/dev/null
+  done
+  echo "# round $r done" >&2
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -A med
+for i in "${!DECODERS[@]}"; do med[$i]=$(echo "${secs[$i]}" | median); done
+
+echo "| decoder ($ROWS rows + updates, deletes, $((ROWS / 100)) small transactions) | seconds (median of $ROUNDS) | output MB | × pgoutput | × wal2json 2 |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for i in "${!DECODERS[@]}"; do
+  IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
+  printf "| %s | %.2f | %d | %.2f | %.2f |\n" "$label" "${med[$i]}" $((bytes[$i] / 1048576)) \
+    "$(echo "${med[$i]} / ${med[0]}" | bc -l)" "$(echo "${med[$i]} / ${med[1]}" | bc -l)"
+done
