@@ -280,7 +280,6 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 		const char *name = elem->defname;
 		ListCell   *s;
 
-		/* "schemas.enable" sets both converters, so it may repeat them */
 		foreach(s, seen)
 			if (strcmp(lfirst(s), name) == 0)
 				ereport(ERROR,

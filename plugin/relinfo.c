@@ -231,28 +231,6 @@ key_attnums(Relation rel)
 	return best;
 }
 
-/* Are all key columns written to WAL in old tuples? */
-static bool
-key_in_identity(Relation rel, List *keys)
-{
-	Oid			ri;
-	List	   *ri_cols;
-	ListCell   *lc;
-
-	if (rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL)
-		return true;
-	if (rel->rd_rel->relreplident == REPLICA_IDENTITY_NOTHING)
-		return false;
-	ri = RelationGetReplicaIndex(rel);
-	if (!OidIsValid(ri))
-		return false;
-	ri_cols = index_columns(ri);
-	foreach(lc, keys)
-		if (!list_member_int(ri_cols, lfirst_int(lc)))
-			return false;
-	return true;
-}
-
 /* The column's DEFAULT expression, or NULL. */
 static Node *
 column_default(Relation rel, AttrNumber attnum)
@@ -452,7 +430,6 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 				info->key_columns[info->nkeys++] = c;
 			}
 	}
-	info->key_in_identity = info->nkeys > 0 && key_in_identity(rel, keys);
 	render_envelope(data, info, names, nspname, relname);
 
 done:

@@ -182,8 +182,6 @@ typedef struct Wal2dbzRelInfo
 	Wal2dbzColumn *columns;
 	int			nkeys;
 	int		   *key_columns;	/* indexes into columns[], key order */
-	bool		key_in_identity;	/* every key column is logged in old
-									 * tuples, so key changes are visible */
 	char	   *data_collection;	/* "schema.table" */
 	char	   *key_prefix;		/* key JSON up to the first field */
 	char	   *key_suffix;
