@@ -9,6 +9,7 @@ EXTENSION = wal2dbz
 EXTVERSION = 0.1.0
 MODULE_big = wal2dbz
 OBJS = \
+	plugin/envelope.o \
 	plugin/extension.o \
 	plugin/json.o \
 	plugin/options.o \

@@ -268,6 +268,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	opt->interval_mode = INTERVAL_NUMERIC;
 	opt->tombstones_on_delete = true;
 	opt->emit_messages = true;
+	opt->extended_headers = true;
 	opt->skip_truncate = true;	/* Debezium's default skipped.operations=t */
 	opt->placeholder = WAL2DBZ_DEFAULT_PLACEHOLDER;
 
@@ -316,6 +317,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			opt->tombstones_on_delete = option_bool(elem);
 		else if (strcmp(name, "provide.transaction.metadata") == 0)
 			opt->provide_transaction_metadata = option_bool(elem);
+		else if (strcmp(name, "extended.headers.enabled") == 0)
+			opt->extended_headers = option_bool(elem);
 		else if (strcmp(name, "include.unknown.datatypes") == 0)
 			opt->include_unknown_datatypes = option_bool(elem);
 		else if (strcmp(name, "skipped.operations") == 0)

@@ -56,6 +56,7 @@
 #define DBZ_TIMESTAMP_NEG_INFINITY	INT64CONST(-9223372036832400000)
 #define DBZ_DATE_POS_INFINITY		(-2147472692)
 #define DBZ_DATE_NEG_INFINITY		(-2147472691)
+#define DBZ_ARRAY_DATE_POS_INFINITY	(-622191234)
 
 static void write_array(StringInfo out, const Wal2dbzType *type, Datum value,
 						const Wal2dbzOptions *opt);
@@ -202,7 +203,11 @@ wal2dbz_type_init(Wal2dbzType *type, Oid typid, int32 typmod,
 			return true;
 		case NUMERICOID:
 			if (opt->decimal_mode == DECIMAL_STRING)
+			{
 				set_schema(type, COL_NUMERIC_STRING, "string", NULL);
+				type->precision = typmod < (int32) VARHDRSZ ? 0 :
+					(typmod - VARHDRSZ) & 0xFFFF;
+			}
 			else if (opt->decimal_mode == DECIMAL_DOUBLE)
 				set_schema(type, COL_NUMERIC_DOUBLE, "double", NULL);
 			else if (typmod < (int32) VARHDRSZ)
@@ -267,8 +272,9 @@ wal2dbz_type_init(Wal2dbzType *type, Oid typid, int32 typmod,
 			use_outfunc(type, context);
 			return true;
 		case XMLOID:
+			/* xml_out drops a default XML declaration: not stored bytes */
 			set_schema(type, COL_TEXT, "string", "io.debezium.data.Xml");
-			type->direct_text = true;
+			use_outfunc(type, context);
 			return true;
 		case UUIDOID:
 			set_schema(type, COL_TEXT, "string", "io.debezium.data.Uuid");
@@ -353,8 +359,10 @@ wal2dbz_type_init(Wal2dbzType *type, Oid typid, int32 typmod,
 		Oid			elemtype = get_element_type(basetype);
 		Wal2dbzType *elem = MemoryContextAllocZero(context, sizeof(Wal2dbzType));
 
-		if (!unsupported_array_element(elemtype) &&
-			get_typtype(elemtype) != TYPTYPE_DOMAIN &&
+		/* Debezium leaves these out even with include.unknown.datatypes */
+		if (unsupported_array_element(elemtype))
+			return false;
+		if (get_typtype(elemtype) != TYPTYPE_DOMAIN &&
 			wal2dbz_type_init(elem, elemtype, typmod, opt, context) &&
 			elem->kind != COL_UNKNOWN_BYTES && elem->kind != COL_ARRAY)
 		{
@@ -1145,6 +1153,15 @@ write_array_dim(StringInfo out, const Wal2dbzType *type, int ndim,
 		{
 			if (nulls[pos])
 				appendStringInfoLiteral(out, "null");
+			else if (type->elem->kind == COL_DATE &&
+					 DATE_IS_NOEND(DatumGetDateADT(elems[pos])))
+			{
+				/*
+				 * pgjdbc reads an infinite date inside an array through
+				 * java.sql.Date, whose epoch day overflows to this value.
+				 */
+				json_append_int64(out, DBZ_ARRAY_DATE_POS_INFINITY);
+			}
 			else
 				wal2dbz_write_value(out, type->elem, elems[pos], opt);
 			pos++;
@@ -1227,8 +1244,19 @@ wal2dbz_type_fallback(const Wal2dbzType *type)
 			return "\"{}\"";
 		case COL_HSTORE_MAP:
 			return "{}";
-		case COL_TEXT:
 		case COL_NUMERIC_STRING:
+			{
+				/* zero at the column's scale, as BigDecimal.toPlainString() */
+				StringInfoData zero;
+
+				initStringInfo(&zero);
+				appendStringInfoString(&zero, type->precision > 0 ? "\"0." : "\"0");
+				for (int i = 0; i < type->precision; i++)
+					appendStringInfoChar(&zero, '0');
+				appendStringInfoChar(&zero, '"');
+				return zero.data;
+			}
+		case COL_TEXT:
 		case COL_BYTEA:
 		case COL_BITS:
 		case COL_UNKNOWN_BYTES:

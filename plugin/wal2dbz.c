@@ -22,6 +22,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "replication/logical.h"
@@ -34,29 +35,6 @@
 #include "wal2dbz_frame.h"
 
 WAL2DBZ_MODULE_MAGIC;
-
-/* Microseconds between the Unix epoch and PostgreSQL's. */
-#define UNIX_EPOCH_OFFSET_USECS INT64CONST(946684800000000)
-
-/* A Kafka record header: name and value (already rendered). */
-typedef struct RecordHeader
-{
-	const char *name;
-	const char *value;
-} RecordHeader;
-
-/* One Kafka record to write; key or value NULL means a Kafka null. */
-typedef struct Wal2dbzRecord
-{
-	const char *topic;
-	StringInfo	key;
-	StringInfo	value;
-	RecordHeader *headers;
-	int			nheaders;
-	uint8		flags;
-	XLogRecPtr	change_lsn;
-	uint32		schema_id;		/* framed: payloads only, see SCHEMA frames */
-} Wal2dbzRecord;
 
 static void wal2dbz_startup(LogicalDecodingContext *ctx,
 							OutputPluginOptions *opt, bool is_init);
@@ -96,8 +74,6 @@ wal2dbz_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 				bool is_init)
 {
 	Wal2dbzData *data = palloc0(sizeof(Wal2dbzData));
-	StringInfoData buf;
-
 	MemoryContext old;
 	bool		started_tx = false;
 
@@ -125,20 +101,8 @@ wal2dbz_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	data->last_commit_lsn = InvalidXLogRecPtr;
 	wal2dbz_relinfo_init(data, ctx->context);
 
-	initStringInfo(&buf);
-	appendStringInfoLiteral(&buf, "{\"version\":");
-	json_append_string(&buf, data->opt.source_version);
-	appendStringInfoLiteral(&buf, ",\"connector\":\"postgresql\",\"name\":");
-	json_append_string(&buf, data->opt.topic_prefix);
-	appendStringInfoLiteral(&buf, ",\"ts_ms\":");
-	data->source_head = buf.data;
-	initStringInfo(&buf);
-	appendStringInfoLiteral(&buf, ",\"db\":");
-	json_append_string(&buf, data->dbname);
-	data->db_json = buf.data;
-
-	initStringInfo(&data->key);
-	initStringInfo(&data->value);
+	wal2dbz_session_strings(data);
+	wal2dbz_make_run_id(data->run_id);
 
 	ctx->output_plugin_private = data;
 	opt->output_type = data->opt.format == OUTPUT_FRAMED ?
@@ -162,61 +126,6 @@ wal2dbz_begin_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	/* everything a transaction keeps goes in txn_context, reset at commit */
 	txn->output_plugin_private =
 		MemoryContextAllocZero(data->txn_context, sizeof(Wal2dbzTxnData));
-}
-
-/* Append a big-endian integer of "bytes" bytes. */
-static void
-append_be(StringInfo out, uint64 value, int bytes)
-{
-	char		buf[8];
-
-	for (int i = bytes - 1; i >= 0; i--)
-	{
-		buf[i] = (char) (value & 0xFF);
-		value >>= 8;
-	}
-	appendBinaryStringInfo(out, buf, bytes);
-}
-
-/* Append the header and body of one frame (wal2dbz_frame.h). */
-static void
-append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
-			 XLogRecPtr commit_lsn, TransactionId xid)
-{
-	int			topic_len = rec && rec->topic ? strlen(rec->topic) : 0;
-
-	/* a record referring to a SCHEMA frame takes its topic from there */
-	if (kind == WAL2DBZ_FRAME_RECORD && rec->schema_id != 0)
-		topic_len = 0;
-
-	appendStringInfoChar(out, WAL2DBZ_FRAME_MAGIC);
-	appendStringInfoChar(out, WAL2DBZ_FRAME_VERSION);
-	appendStringInfoChar(out, kind);
-	appendStringInfoChar(out, rec ? rec->flags : 0);
-	append_be(out, rec ? rec->change_lsn : 0, 8);
-	append_be(out, commit_lsn, 8);
-	append_be(out, xid, 4);
-	append_be(out, rec ? rec->schema_id : 0, 4);
-	append_be(out, topic_len, 2);
-	append_be(out, rec ? rec->nheaders : 0, 2);
-	append_be(out, rec && rec->key ? (uint32) rec->key->len : (uint32) -1, 4);
-	append_be(out, rec && rec->value ? (uint32) rec->value->len : (uint32) -1, 4);
-	if (rec == NULL)
-		return;
-	appendBinaryStringInfo(out, rec->topic, topic_len);
-	if (rec->key)
-		appendBinaryStringInfo(out, rec->key->data, rec->key->len);
-	if (rec->value)
-		appendBinaryStringInfo(out, rec->value->data, rec->value->len);
-	for (int i = 0; i < rec->nheaders; i++)
-	{
-		int			len = strlen(rec->headers[i].value);
-
-		append_be(out, strlen(rec->headers[i].name), 2);
-		appendStringInfoString(out, rec->headers[i].name);
-		append_be(out, len, 4);
-		appendBinaryStringInfo(out, rec->headers[i].value, len);
-	}
 }
 
 /*
@@ -268,77 +177,37 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 			appendStringInfoChar(ctx->out, '}');
 			break;
 		case OUTPUT_FRAMED:
-			append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
-						 txndata ? txn->end_lsn : InvalidXLogRecPtr,
-						 txndata ? txn->xid : InvalidTransactionId);
+			if (rec->change_event && data->opt.extended_headers)
+			{
+				/* Debezium's context headers follow the record's own */
+				RecordHeader headers[WAL2DBZ_MAX_HEADERS];
+				Wal2dbzRecord with_context = *rec;
+
+				Assert(rec->nheaders + 4 <= WAL2DBZ_MAX_HEADERS);
+				memcpy(headers, rec->headers, sizeof(RecordHeader) * rec->nheaders);
+				headers[rec->nheaders].name = "__debezium.context.connectorLogicalName";
+				headers[rec->nheaders].value = data->opt.topic_prefix;
+				headers[rec->nheaders + 1].name = "__debezium.context.taskId";
+				headers[rec->nheaders + 1].value = "0";
+				headers[rec->nheaders + 2].name = "__debezium.context.connectorName";
+				headers[rec->nheaders + 2].value = "postgresql";
+				headers[rec->nheaders + 3].name = "__debezium.context.runId";
+				headers[rec->nheaders + 3].value = data->run_id;
+				with_context.headers = headers;
+				with_context.nheaders = rec->nheaders + 4;
+				wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, &with_context,
+									 txndata ? txn->end_lsn : InvalidXLogRecPtr,
+									 txndata ? txn->xid : InvalidTransactionId);
+			}
+			else
+				wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
+									 txndata ? txn->end_lsn : InvalidXLogRecPtr,
+									 txndata ? txn->xid : InvalidTransactionId);
 			break;
 	}
 	OutputPluginWrite(ctx, true);
 	if (txndata)
 		txndata->wrote_records = true;
-}
-
-/* The current wall-clock time in nanoseconds since the Unix epoch. */
-static int64
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64) ts.tv_sec * INT64CONST(1000000000) + ts.tv_nsec;
-}
-
-/*
- * Append the source block's fields from "version" to "sequence"'s second
- * element, the LSN itself excluded: {"version":..,..,"sequence":"[..,\"
- */
-static void
-append_source_head(StringInfo out, Wal2dbzData *data, int64 unix_us)
-{
-	/* java's Instant.toEpochMilli() floors */
-	int64		ms = unix_us >= 0 ? unix_us / 1000 : -((-unix_us + 999) / 1000);
-
-	appendStringInfoString(out, data->source_head);
-	json_append_int64(out, ms);
-	appendStringInfoLiteral(out, ",\"snapshot\":\"false\"");
-	appendStringInfoString(out, data->db_json);
-	appendStringInfoLiteral(out, ",\"sequence\":\"[");
-	if (XLogRecPtrIsInvalid(data->last_commit_lsn))
-		appendStringInfoLiteral(out, "null");
-	else
-		appendStringInfo(out, "\\\"" UINT64_FORMAT "\\\"", (uint64) data->last_commit_lsn);
-	appendStringInfoLiteral(out, ",\\\"");
-}
-
-/* Append the rest of "sequence" after its LSN, then ts_us and ts_ns. */
-static void
-append_source_times(StringInfo out, int64 unix_us)
-{
-	appendStringInfoLiteral(out, "\\\"]\",\"ts_us\":");
-	json_append_int64(out, unix_us);
-	appendStringInfoLiteral(out, ",\"ts_ns\":");
-	json_append_int64(out, unix_us * 1000);
-}
-
-/* Append the source block's end: xmin and the replication origin. */
-static void
-append_source_tail(StringInfo out, ReorderBufferTXN *txn)
-{
-	appendStringInfoLiteral(out, ",\"xmin\":null,\"origin\":");
-	if (txn && txn->origin_id != InvalidRepOriginId)
-	{
-		char	   *origin = NULL;
-
-		if (replorigin_by_oid(txn->origin_id, true, &origin))
-			json_append_string(out, origin);
-		else
-			appendStringInfoLiteral(out, "null");
-		appendStringInfoLiteral(out, ",\"origin_lsn\":");
-		json_append_int64(out, (int64) txn->origin_lsn);
-		appendStringInfoChar(out, '}');
-	}
-	else
-		appendStringInfoLiteral(out, "null,\"origin_lsn\":null}");
 }
 
 /*
@@ -350,9 +219,9 @@ static void
 append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 			  const char *source_rel, XLogRecPtr lsn, int64 unix_us)
 {
-	append_source_head(out, data, unix_us);
+	wal2dbz_append_source_head(out, data, unix_us, "false");
 	json_append_int64(out, (int64) lsn);
-	append_source_times(out, unix_us);
+	wal2dbz_append_source_times(out, unix_us);
 	appendStringInfoString(out, source_rel);
 	if (txn && TransactionIdIsValid(txn->xid))
 		json_append_int64(out, txn->xid);
@@ -360,7 +229,10 @@ append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 		appendStringInfoLiteral(out, "null");
 	appendStringInfoLiteral(out, ",\"lsn\":");
 	json_append_int64(out, (int64) lsn);
-	append_source_tail(out, txn);
+	if (txn)
+		wal2dbz_append_source_tail(out, txn->origin_id, txn->origin_lsn);
+	else
+		wal2dbz_append_source_tail(out, InvalidRepOriginId, InvalidXLogRecPtr);
 }
 
 /* The transaction's commit time in Unix microseconds. */
@@ -388,11 +260,11 @@ append_txn_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 		int64		unix_us = txn_commit_us(txn);
 
 		initStringInfo(&buf);
-		append_source_head(&buf, data, unix_us);
+		wal2dbz_append_source_head(&buf, data, unix_us, "false");
 		txndata->src_head = buf.data;
 		txndata->src_head_len = buf.len;
 		initStringInfo(&buf);
-		append_source_times(&buf, unix_us);
+		wal2dbz_append_source_times(&buf, unix_us);
 		txndata->src_times = buf.data;
 		txndata->src_times_len = buf.len;
 		initStringInfo(&buf);
@@ -401,7 +273,7 @@ append_txn_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 		txndata->src_xid = buf.data;
 		txndata->src_xid_len = buf.len;
 		initStringInfo(&buf);
-		append_source_tail(&buf, txn);
+		wal2dbz_append_source_tail(&buf, txn->origin_id, txn->origin_lsn);
 		txndata->src_tail = buf.data;
 		txndata->src_tail_len = buf.len;
 		MemoryContextSwitchTo(old);
@@ -413,20 +285,6 @@ append_txn_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 	appendBinaryStringInfo(out, txndata->src_xid, txndata->src_xid_len);
 	json_append_int64(out, (int64) lsn);
 	appendBinaryStringInfo(out, txndata->src_tail, txndata->src_tail_len);
-}
-
-/* Append "ts_ms","ts_us","ts_ns" of the envelope: processing time. */
-static void
-append_envelope_times(StringInfo out)
-{
-	int64		ns = now_ns();
-
-	appendStringInfoLiteral(out, ",\"ts_ms\":");
-	json_append_int64(out, ns / 1000000);
-	appendStringInfoLiteral(out, ",\"ts_us\":");
-	json_append_int64(out, ns / 1000);
-	appendStringInfoLiteral(out, ",\"ts_ns\":");
-	json_append_int64(out, ns);
 }
 
 /* Transaction metadata key and value schemas (Debezium's TransactionMonitor). */
@@ -441,7 +299,7 @@ static const char txmeta_value_schema[] =
 "{\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
 "{\"type\":\"string\",\"optional\":false,\"field\":\"data_collection\"},"
 "{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
-"\"optional\":false,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
+"\"optional\":true,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
 "{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
 "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1}";
 
@@ -536,13 +394,14 @@ note_table_change(LogicalDecodingContext *ctx, Wal2dbzData *data,
 }
 
 /*
- * Count one data event of a table and append its transaction block; the
- * counts live in the transaction's context, for the END record.
+ * Count one data event of a collection and append its transaction block;
+ * the counts live in the transaction's context, for the END record.
+ * "fresh" makes a new collection entry even if one of that name exists.
  */
 static void
-append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
-						 Wal2dbzData *data, ReorderBufferTXN *txn,
-						 Wal2dbzRelInfo *info, XLogRecPtr lsn)
+append_transaction_block(StringInfo out, Wal2dbzData *data,
+						 ReorderBufferTXN *txn, const char *collection,
+						 bool fresh, XLogRecPtr lsn)
 {
 	Wal2dbzTxnData *txndata = txn->output_plugin_private;
 	Wal2dbzCollectionCount *cc = NULL;
@@ -555,8 +414,10 @@ append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
 	}
 	foreach(lc, txndata->collections)
 	{
+		if (fresh)
+			break;
 		cc = lfirst(lc);
-		if (strcmp(cc->name, info->data_collection) == 0)
+		if (strcmp(cc->name, collection) == 0)
 			break;
 		cc = NULL;
 	}
@@ -565,7 +426,7 @@ append_transaction_block(StringInfo out, LogicalDecodingContext *ctx,
 		MemoryContext old = MemoryContextSwitchTo(data->txn_context);
 
 		cc = palloc0(sizeof(Wal2dbzCollectionCount));
-		cc->name = pstrdup(info->data_collection);
+		cc->name = pstrdup(collection);
 		txndata->collections = lappend(txndata->collections, cc);
 		MemoryContextSwitchTo(old);
 	}
@@ -604,9 +465,9 @@ build_value(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	appendStringInfoLiteral(out, ",\"source\":");
 	append_txn_source(out, data, txn, info->source_rel, lsn);
 	appendStringInfoLiteral(out, ",\"transaction\":");
-	append_transaction_block(out, ctx, data, txn, info, lsn);
+	append_transaction_block(out, data, txn, info->data_collection, false, lsn);
 	appendStringInfo(out, ",\"op\":\"%c\"", op);
-	append_envelope_times(out);
+	wal2dbz_append_envelope_times(out);
 	appendStringInfoChar(out, '}');
 	if (data->opt.format != OUTPUT_FRAMED)
 		appendStringInfoString(out, info->value_suffix);
@@ -652,7 +513,7 @@ table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	rec.value = &value;
 	rec.schema_id = info->schema_id;
 	OutputPluginPrepareWrite(ctx, false);
-	append_frame(ctx->out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
+	wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
 				 InvalidTransactionId);
 	OutputPluginWrite(ctx, false);
 	return info->schema_id;
@@ -720,6 +581,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	rec.topic = info->topic;
 	rec.change_lsn = change->lsn;
 	rec.schema_id = table_schema_id(ctx, data, info);
+	rec.change_event = true;
 
 	switch (change->action)
 	{
@@ -839,6 +701,7 @@ wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		rec.value = &data->value;
 		rec.change_lsn = change->lsn;
 		rec.schema_id = table_schema_id(ctx, data, info);
+		rec.change_event = true;
 		emit_record(ctx, data, txn, &rec);
 	}
 	MemoryContextSwitchTo(old);
@@ -865,11 +728,12 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	int64		unix_us;
 	MemoryContext old;
 
+	/* pgoutput sends a transaction with a message; Debezium opens it */
+	if (transactional)
+		note_table_change(ctx, data, txn, message_lsn);
 	if (!data->opt.emit_messages ||
 		!wal2dbz_filter_allows(&data->opt.message_filter, prefix))
 		return;
-	if (transactional)
-		((Wal2dbzTxnData *) txn->output_plugin_private)->had_change = true;
 
 	old = MemoryContextSwitchTo(data->context);
 	resetStringInfo(&data->key);
@@ -890,7 +754,7 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	else if (data->last_commit_time != 0)
 		unix_us = data->last_commit_time + UNIX_EPOCH_OFFSET_USECS;
 	else
-		unix_us = now_ns() / 1000;
+		unix_us = wal2dbz_now_ns() / 1000;
 
 	out = &data->value;
 	resetStringInfo(out);
@@ -912,10 +776,26 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 						 data->opt.binary_mode == BINARY_BYTES ? "bytes" : "string");
 	}
 	appendStringInfo(out, "{\"op\":\"m\",\"ts_ms\":" INT64_FORMAT ",\"source\":",
-					 now_ns() / 1000000);
+					 wal2dbz_now_ns() / 1000000);
 	append_source(out, data, transactional ? txn : NULL,
 				  ",\"schema\":\"\",\"table\":\"\",\"txId\":", message_lsn, unix_us);
-	appendStringInfoLiteral(out, ",\"transaction\":null,\"message\":{\"prefix\":");
+	appendStringInfoLiteral(out, ",\"transaction\":");
+	if (transactional)
+	{
+		/*
+		 * Debezium counts each message under a collection named after a
+		 * fresh Java object (class@identity-hash); any hash is as good as
+		 * the JVM's, so derive one from the message's position.
+		 */
+		char	   *collection =
+			psprintf("io.debezium.connector.postgresql.LogicalDecodingMessageId@%x",
+					 (unsigned) (hash_bytes_uint32((uint32) message_lsn) & 0x7fffffff));
+
+		append_transaction_block(out, data, txn, collection, true, message_lsn);
+	}
+	else
+		appendStringInfoLiteral(out, "null");
+	appendStringInfoLiteral(out, ",\"message\":{\"prefix\":");
 	json_append_string(out, prefix);
 	appendStringInfoLiteral(out, ",\"content\":");
 	if (data->opt.binary_mode == BINARY_HEX)
@@ -955,7 +835,7 @@ wal2dbz_commit_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (txndata->wrote_records && data->opt.format == OUTPUT_FRAMED)
 	{
 		OutputPluginPrepareWrite(ctx, true);
-		append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid);
+		wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid);
 		OutputPluginWrite(ctx, true);
 	}
 

@@ -18,6 +18,7 @@
 #include "access/xlogdefs.h"
 #include "access/tupdesc.h"
 #include "datatype/timestamp.h"
+#include "replication/origin.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
@@ -29,6 +30,9 @@
 #define appendStringInfoLiteral(out, lit) \
 	appendBinaryStringInfo((out), "" lit, sizeof(lit) - 1)
 #define WAL2DBZ_DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
+
+/* Microseconds between the Unix epoch and PostgreSQL's. */
+#define UNIX_EPOCH_OFFSET_USECS INT64CONST(946684800000000)
 
 /* What each logical decoding message carries (option "output.format"). */
 typedef enum Wal2dbzOutputFormat
@@ -91,6 +95,7 @@ typedef struct Wal2dbzOptions
 	bool		provide_transaction_metadata;
 	bool		include_unknown_datatypes;
 	bool		emit_messages;	/* logical decoding messages */
+	bool		extended_headers;	/* extended.headers.enabled */
 	bool		skip_create;	/* skipped.operations */
 	bool		skip_update;
 	bool		skip_delete;
@@ -231,10 +236,50 @@ typedef struct Wal2dbzData
 	char	   *db_json;		/* ,"db":"name" escaped */
 	XLogRecPtr	last_commit_lsn;	/* end LSN of the last decoded commit */
 	uint32		last_schema_id; /* framed: last SCHEMA frame id used */
+	char		run_id[37];		/* UUID of this session, __debezium.context.runId */
 	TimestampTz last_commit_time;	/* for non-transactional messages */
 	StringInfoData key;			/* one record's key and value; live as long */
 	StringInfoData value;		/* as the session, reset for each record */
 } Wal2dbzData;
+
+/* A Kafka record header: name and value (already rendered). */
+typedef struct RecordHeader
+{
+	const char *name;
+	const char *value;
+} RecordHeader;
+
+/* One Kafka record to write; key or value NULL means a Kafka null. */
+typedef struct Wal2dbzRecord
+{
+	const char *topic;
+	StringInfo	key;
+	StringInfo	value;
+	RecordHeader *headers;
+	int			nheaders;
+	uint8		flags;
+	XLogRecPtr	change_lsn;
+	uint32		schema_id;		/* framed: payloads only, see SCHEMA frames */
+	bool		change_event;	/* a table event: gets Debezium's context
+								 * headers */
+} Wal2dbzRecord;
+
+/* A record's own headers plus Debezium's four context headers. */
+#define WAL2DBZ_MAX_HEADERS 5
+
+/* envelope.c */
+extern void wal2dbz_session_strings(Wal2dbzData *data);
+extern void wal2dbz_append_frame(StringInfo out, char kind,
+								 const Wal2dbzRecord *rec,
+								 XLogRecPtr commit_lsn, TransactionId xid);
+extern int64 wal2dbz_now_ns(void);
+extern void wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data,
+									   int64 unix_us, const char *snapshot);
+extern void wal2dbz_append_source_times(StringInfo out, int64 unix_us);
+extern void wal2dbz_append_source_tail(StringInfo out, RepOriginId origin_id,
+									   XLogRecPtr origin_lsn);
+extern void wal2dbz_append_envelope_times(StringInfo out);
+extern void wal2dbz_make_run_id(char *uuid);
 
 /* options.c */
 extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
