@@ -63,11 +63,4 @@ extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 #endif
 
 
-/* PG 16 renamed the set-returning function helper. */
-#if PG_VERSION_NUM >= 160000
-#define DBZ_INIT_MATERIALIZED_SRF(fcinfo) InitMaterializedSRF(fcinfo, 0)
-#else
-#define DBZ_INIT_MATERIALIZED_SRF(fcinfo) SetSingleFuncCall(fcinfo, 0)
-#endif
-
 #endif							/* WAL2DBZ_COMPAT_H */

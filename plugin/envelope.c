@@ -60,12 +60,31 @@ append_be(StringInfo out, uint64 value, int bytes)
 	appendBinaryStringInfo(out, buf, bytes);
 }
 
-/* Append the header and body of one frame (wal2dbz_frame.h). */
+/* Append one frame header: name, then value. */
+static void
+append_frame_header(StringInfo out, const char *name, const char *value)
+{
+	int			len = strlen(value);
+
+	append_be(out, strlen(name), 2);
+	appendStringInfoString(out, name);
+	append_be(out, len, 4);
+	appendBinaryStringInfo(out, value, len);
+}
+
+/*
+ * Append the header and body of one frame (wal2dbz_frame.h).  A table
+ * event also gets Debezium's four context headers after its own, unless
+ * extended.headers.enabled is off.
+ */
 void
 wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
-			 XLogRecPtr commit_lsn, TransactionId xid)
+					 XLogRecPtr commit_lsn, TransactionId xid,
+					 const Wal2dbzData *data)
 {
 	int			topic_len = rec && rec->topic ? strlen(rec->topic) : 0;
+	bool		context_headers = rec && rec->change_event &&
+		data->opt.extended_headers;
 
 	/* a record referring to a SCHEMA frame takes its topic from there */
 	if (kind == WAL2DBZ_FRAME_RECORD && rec->schema_id != 0)
@@ -80,7 +99,7 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	append_be(out, xid, 4);
 	append_be(out, rec ? rec->schema_id : 0, 4);
 	append_be(out, topic_len, 2);
-	append_be(out, rec ? rec->nheaders : 0, 2);
+	append_be(out, rec ? rec->nheaders + (context_headers ? 4 : 0) : 0, 2);
 	append_be(out, rec && rec->key ? (uint32) rec->key->len : (uint32) -1, 4);
 	append_be(out, rec && rec->value ? (uint32) rec->value->len : (uint32) -1, 4);
 	if (rec == NULL)
@@ -91,13 +110,14 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	if (rec->value)
 		appendBinaryStringInfo(out, rec->value->data, rec->value->len);
 	for (int i = 0; i < rec->nheaders; i++)
+		append_frame_header(out, rec->headers[i].name, rec->headers[i].value);
+	if (context_headers)
 	{
-		int			len = strlen(rec->headers[i].value);
-
-		append_be(out, strlen(rec->headers[i].name), 2);
-		appendStringInfoString(out, rec->headers[i].name);
-		append_be(out, len, 4);
-		appendBinaryStringInfo(out, rec->headers[i].value, len);
+		append_frame_header(out, "__debezium.context.connectorLogicalName",
+							data->opt.topic_prefix);
+		append_frame_header(out, "__debezium.context.taskId", "0");
+		append_frame_header(out, "__debezium.context.connectorName", "postgresql");
+		append_frame_header(out, "__debezium.context.runId", data->run_id);
 	}
 }
 

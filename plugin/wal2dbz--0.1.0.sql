@@ -8,3 +8,27 @@ CREATE FUNCTION version()
 RETURNS text
 AS 'MODULE_PATHNAME', 'wal2dbz_version'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- The rows of a table, read in the current snapshot, as snapshot ("r")
+-- records in the plugin's framed format (plugin/wal2dbz_frame.h): a SCHEMA
+-- frame, then one RECORD frame per row, encoded by the same code as
+-- streamed changes.  The sink calls it inside the slot's exported snapshot.
+--   options        plugin options as name/value pairs (topic.prefix, modes...)
+--   snapshot_lsn   source.lsn of the records (the slot's consistent point)
+--   snapshot_txid  source.txId (Debezium: pg_current_xact_id() of the snapshot)
+--   first_table, last_table, first_chunk, last_chunk
+--                  where this call stands, for source.snapshot's markers
+--   row_filter     an SQL condition selecting a chunk of the table
+CREATE FUNCTION snapshot_frames(
+    rel regclass,
+    options text[] DEFAULT '{}',
+    snapshot_lsn pg_lsn DEFAULT NULL,
+    snapshot_txid bigint DEFAULT NULL,
+    first_table boolean DEFAULT true,
+    last_table boolean DEFAULT true,
+    row_filter text DEFAULT NULL,
+    first_chunk boolean DEFAULT true,
+    last_chunk boolean DEFAULT true)
+RETURNS SETOF bytea
+AS 'MODULE_PATHNAME', 'wal2dbz_snapshot_frames'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;

@@ -177,32 +177,9 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 			appendStringInfoChar(ctx->out, '}');
 			break;
 		case OUTPUT_FRAMED:
-			if (rec->change_event && data->opt.extended_headers)
-			{
-				/* Debezium's context headers follow the record's own */
-				RecordHeader headers[WAL2DBZ_MAX_HEADERS];
-				Wal2dbzRecord with_context = *rec;
-
-				Assert(rec->nheaders + 4 <= WAL2DBZ_MAX_HEADERS);
-				memcpy(headers, rec->headers, sizeof(RecordHeader) * rec->nheaders);
-				headers[rec->nheaders].name = "__debezium.context.connectorLogicalName";
-				headers[rec->nheaders].value = data->opt.topic_prefix;
-				headers[rec->nheaders + 1].name = "__debezium.context.taskId";
-				headers[rec->nheaders + 1].value = "0";
-				headers[rec->nheaders + 2].name = "__debezium.context.connectorName";
-				headers[rec->nheaders + 2].value = "postgresql";
-				headers[rec->nheaders + 3].name = "__debezium.context.runId";
-				headers[rec->nheaders + 3].value = data->run_id;
-				with_context.headers = headers;
-				with_context.nheaders = rec->nheaders + 4;
-				wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, &with_context,
-									 txndata ? txn->end_lsn : InvalidXLogRecPtr,
-									 txndata ? txn->xid : InvalidTransactionId);
-			}
-			else
-				wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
-									 txndata ? txn->end_lsn : InvalidXLogRecPtr,
-									 txndata ? txn->xid : InvalidTransactionId);
+			wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
+								 txndata ? txn->end_lsn : InvalidXLogRecPtr,
+								 txndata ? txn->xid : InvalidTransactionId, data);
 			break;
 	}
 	OutputPluginWrite(ctx, true);
@@ -514,7 +491,7 @@ table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	rec.schema_id = info->schema_id;
 	OutputPluginPrepareWrite(ctx, false);
 	wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
-				 InvalidTransactionId);
+						 InvalidTransactionId, data);
 	OutputPluginWrite(ctx, false);
 	return info->schema_id;
 }
@@ -835,7 +812,8 @@ wal2dbz_commit_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (txndata->wrote_records && data->opt.format == OUTPUT_FRAMED)
 	{
 		OutputPluginPrepareWrite(ctx, true);
-		wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid);
+		wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid,
+							 data);
 		OutputPluginWrite(ctx, true);
 	}
 

@@ -264,14 +264,13 @@ typedef struct Wal2dbzRecord
 								 * headers */
 } Wal2dbzRecord;
 
-/* A record's own headers plus Debezium's four context headers. */
-#define WAL2DBZ_MAX_HEADERS 5
 
 /* envelope.c */
 extern void wal2dbz_session_strings(Wal2dbzData *data);
 extern void wal2dbz_append_frame(StringInfo out, char kind,
 								 const Wal2dbzRecord *rec,
-								 XLogRecPtr commit_lsn, TransactionId xid);
+								 XLogRecPtr commit_lsn, TransactionId xid,
+								 const Wal2dbzData *data);
 extern int64 wal2dbz_now_ns(void);
 extern void wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data,
 									   int64 unix_us, const char *snapshot);
