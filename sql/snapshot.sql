@@ -62,7 +62,7 @@ FROM frames(ARRAY(SELECT wal2dbz.snapshot_frames('snap_a', ARRAY['schemas.enable
 
 -- the source time is the snapshot transaction's start, as Debezium's
 BEGIN;
-SELECT (extract(epoch from now()) * 1000)::bigint AS start_ms \gset
+SELECT floor(extract(epoch from now()) * 1000)::bigint AS start_ms \gset
 SELECT bool_and(((nullif(value, '')::json)->'source'->>'ts_ms')::bigint = :start_ms) AS ts_is_txn_start
 FROM frames(ARRAY(SELECT wal2dbz.snapshot_frames('snap_a', ARRAY['schemas.enable', 'false'])))
 WHERE kind = 'R';
