@@ -73,9 +73,9 @@ append_frame_header(StringInfo out, const char *name, const char *value)
 }
 
 /*
- * Append the header and body of one frame (wal2dbz_frame.h).  A table
- * event also gets Debezium's four context headers after its own, unless
- * extended.headers.enabled is off.
+ * Append the header and body of one frame (wal2dbz_frame.h).  A table event
+ * is flagged so that the consumer adds Debezium's context headers: they are
+ * the same for every record of a run, so they do not travel with each one.
  */
 void
 wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
@@ -83,8 +83,7 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 					 const Wal2dbzData *data)
 {
 	int			topic_len = rec && rec->topic ? strlen(rec->topic) : 0;
-	bool		context_headers = rec && rec->change_event &&
-		data->opt.extended_headers;
+	uint8		flags = rec ? rec->flags : 0;
 
 	/* a record referring to a SCHEMA frame takes its topic from there */
 	if (kind == WAL2DBZ_FRAME_RECORD && rec->schema_id != 0)
@@ -93,13 +92,15 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	appendStringInfoChar(out, WAL2DBZ_FRAME_MAGIC);
 	appendStringInfoChar(out, WAL2DBZ_FRAME_VERSION);
 	appendStringInfoChar(out, kind);
-	appendStringInfoChar(out, rec ? rec->flags : 0);
+	if (rec && rec->change_event)
+		flags |= WAL2DBZ_FRAME_F_CHANGE_EVENT;
+	appendStringInfoChar(out, flags);
 	append_be(out, rec ? rec->change_lsn : 0, 8);
 	append_be(out, commit_lsn, 8);
 	append_be(out, xid, 4);
 	append_be(out, rec ? rec->schema_id : 0, 4);
 	append_be(out, topic_len, 2);
-	append_be(out, rec ? rec->nheaders + (context_headers ? 4 : 0) : 0, 2);
+	append_be(out, rec ? rec->nheaders : 0, 2);
 	append_be(out, rec && rec->key ? (uint32) rec->key->len : (uint32) -1, 4);
 	append_be(out, rec && rec->value ? (uint32) rec->value->len : (uint32) -1, 4);
 	if (rec == NULL)
@@ -111,14 +112,6 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 		appendBinaryStringInfo(out, rec->value->data, rec->value->len);
 	for (int i = 0; i < rec->nheaders; i++)
 		append_frame_header(out, rec->headers[i].name, rec->headers[i].value);
-	if (context_headers)
-	{
-		append_frame_header(out, "__debezium.context.connectorLogicalName",
-							data->opt.topic_prefix);
-		append_frame_header(out, "__debezium.context.taskId", "0");
-		append_frame_header(out, "__debezium.context.connectorName", "postgresql");
-		append_frame_header(out, "__debezium.context.runId", data->run_id);
-	}
 }
 
 /* The current wall-clock time in nanoseconds since the Unix epoch. */
@@ -204,24 +197,3 @@ wal2dbz_append_envelope_times(StringInfo out)
 }
 
 
-/*
- * A version 7 UUID (Unix milliseconds, then random bits) naming this
- * decoding session, as Debezium names each task run.
- */
-void
-wal2dbz_make_run_id(char *uuid)
-{
-	unsigned char b[16];
-	int64		ms = wal2dbz_now_ns() / 1000000;
-
-	if (!pg_strong_random(b, sizeof(b)))
-		memset(b, 0, sizeof(b));
-	for (int i = 0; i < 6; i++)
-		b[i] = (unsigned char) (ms >> (8 * (5 - i)));
-	b[6] = (b[6] & 0x0F) | 0x70;
-	b[8] = (b[8] & 0x3F) | 0x80;
-	snprintf(uuid, 37,
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-			 b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}

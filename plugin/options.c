@@ -87,6 +87,26 @@ option_bool(DefElem *elem)
 	return result;
 }
 
+/* An integer option within [min, max]. */
+static int
+option_int(DefElem *elem, int min, int max)
+{
+	const char *str = option_string(elem);
+	char	   *end;
+	long		value;
+
+	errno = 0;
+	value = str ? strtol(str, &end, 10) : 0;
+	if (str == NULL || *str == '\0' || *end != '\0' || errno != 0 ||
+		value < min || value > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("could not parse value \"%s\" for parameter \"%s\"",
+						str ? str : "", elem->defname),
+				 errhint("Use an integer from %d to %d.", min, max)));
+	return (int) value;
+}
+
 /* A string option that must have a value. */
 static char *
 option_required_string(DefElem *elem)
@@ -268,7 +288,6 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	opt->interval_mode = INTERVAL_NUMERIC;
 	opt->tombstones_on_delete = true;
 	opt->emit_messages = true;
-	opt->extended_headers = true;
 	opt->skip_truncate = true;	/* Debezium's default skipped.operations=t */
 	opt->placeholder = WAL2DBZ_DEFAULT_PLACEHOLDER;
 
@@ -317,8 +336,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			opt->tombstones_on_delete = option_bool(elem);
 		else if (strcmp(name, "provide.transaction.metadata") == 0)
 			opt->provide_transaction_metadata = option_bool(elem);
-		else if (strcmp(name, "extended.headers.enabled") == 0)
-			opt->extended_headers = option_bool(elem);
+		else if (strcmp(name, "framed.batch.bytes") == 0)
+			opt->framed_batch_bytes = option_int(elem, 0, 64 * 1024 * 1024);
 		else if (strcmp(name, "include.unknown.datatypes") == 0)
 			opt->include_unknown_datatypes = option_bool(elem);
 		else if (strcmp(name, "skipped.operations") == 0)

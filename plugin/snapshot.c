@@ -245,7 +245,6 @@ wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
 										  ALLOCSET_DEFAULT_SIZES);
 	row_context = data->context;
 	wal2dbz_session_strings(data);
-	wal2dbz_make_run_id(data->run_id);
 	wal2dbz_relinfo_init(data, work);
 
 	rel = table_open(relid, AccessShareLock);

@@ -102,7 +102,7 @@ wal2dbz_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	wal2dbz_relinfo_init(data, ctx->context);
 
 	wal2dbz_session_strings(data);
-	wal2dbz_make_run_id(data->run_id);
+	initStringInfo(&data->batch);
 
 	ctx->output_plugin_private = data;
 	opt->output_type = data->opt.format == OUTPUT_FRAMED ?
@@ -129,6 +129,43 @@ wal2dbz_begin_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 }
 
 /*
+ * Framed output goes straight into one logical decoding message per frame,
+ * or, with framed.batch.bytes, into a batch written as one message once it
+ * is that large and at every commit: the walsender and its client then
+ * handle far fewer messages, and frames are self-delimiting.
+ */
+static StringInfo
+frame_begin(LogicalDecodingContext *ctx, Wal2dbzData *data)
+{
+	if (data->opt.framed_batch_bytes > 0)
+		return &data->batch;
+	OutputPluginPrepareWrite(ctx, true);
+	return ctx->out;
+}
+
+/* Write out the batch, if any. */
+static void
+frame_flush(LogicalDecodingContext *ctx, Wal2dbzData *data)
+{
+	if (data->batch.len == 0)
+		return;
+	OutputPluginPrepareWrite(ctx, true);
+	appendBinaryStringInfo(ctx->out, data->batch.data, data->batch.len);
+	OutputPluginWrite(ctx, true);
+	resetStringInfo(&data->batch);
+}
+
+/* Finish a frame started with frame_begin(); "flush" ends a batch. */
+static void
+frame_end(LogicalDecodingContext *ctx, Wal2dbzData *data, bool flush)
+{
+	if (data->opt.framed_batch_bytes <= 0)
+		OutputPluginWrite(ctx, true);
+	else if (flush || data->batch.len >= data->opt.framed_batch_bytes)
+		frame_flush(ctx, data);
+}
+
+/*
  * Write one Kafka record as one logical decoding message, in the configured
  * output format.  In the default "value" format a tombstone (null value)
  * has nothing to show and is not written.
@@ -141,6 +178,18 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 
 	if (data->opt.format == OUTPUT_VALUE && rec->value == NULL)
 		return;
+
+	if (data->opt.format == OUTPUT_FRAMED)
+	{
+		/* a non-transactional record has no commit to wait for */
+		wal2dbz_append_frame(frame_begin(ctx, data), WAL2DBZ_FRAME_RECORD, rec,
+							 txndata ? txn->end_lsn : InvalidXLogRecPtr,
+							 txndata ? txn->xid : InvalidTransactionId, data);
+		frame_end(ctx, data, txndata == NULL);
+		if (txndata)
+			txndata->wrote_records = true;
+		return;
+	}
 
 	OutputPluginPrepareWrite(ctx, true);
 	switch (data->opt.format)
@@ -177,9 +226,7 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 			appendStringInfoChar(ctx->out, '}');
 			break;
 		case OUTPUT_FRAMED:
-			wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_RECORD, rec,
-								 txndata ? txn->end_lsn : InvalidXLogRecPtr,
-								 txndata ? txn->xid : InvalidTransactionId, data);
+			Assert(false);		/* handled above */
 			break;
 	}
 	OutputPluginWrite(ctx, true);
@@ -489,10 +536,9 @@ table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
 	rec.key = &key;
 	rec.value = &value;
 	rec.schema_id = info->schema_id;
-	OutputPluginPrepareWrite(ctx, false);
-	wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
-						 InvalidTransactionId, data);
-	OutputPluginWrite(ctx, false);
+	wal2dbz_append_frame(frame_begin(ctx, data), WAL2DBZ_FRAME_SCHEMA, &rec,
+						 InvalidXLogRecPtr, InvalidTransactionId, data);
+	frame_end(ctx, data, false);
 	return info->schema_id;
 }
 
@@ -811,10 +857,9 @@ wal2dbz_commit_txn(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		emit_txmeta(ctx, data, txn, true, txn->end_lsn);
 	if (txndata->wrote_records && data->opt.format == OUTPUT_FRAMED)
 	{
-		OutputPluginPrepareWrite(ctx, true);
-		wal2dbz_append_frame(ctx->out, WAL2DBZ_FRAME_COMMIT, NULL, txn->end_lsn, txn->xid,
-							 data);
-		OutputPluginWrite(ctx, true);
+		wal2dbz_append_frame(frame_begin(ctx, data), WAL2DBZ_FRAME_COMMIT, NULL,
+							 txn->end_lsn, txn->xid, data);
+		frame_end(ctx, data, true);
 	}
 
 	/*

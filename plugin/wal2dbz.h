@@ -95,7 +95,7 @@ typedef struct Wal2dbzOptions
 	bool		provide_transaction_metadata;
 	bool		include_unknown_datatypes;
 	bool		emit_messages;	/* logical decoding messages */
-	bool		extended_headers;	/* extended.headers.enabled */
+	int			framed_batch_bytes; /* framed.batch.bytes, 0: one per message */
 	bool		skip_create;	/* skipped.operations */
 	bool		skip_update;
 	bool		skip_delete;
@@ -236,10 +236,10 @@ typedef struct Wal2dbzData
 	char	   *db_json;		/* ,"db":"name" escaped */
 	XLogRecPtr	last_commit_lsn;	/* end LSN of the last decoded commit */
 	uint32		last_schema_id; /* framed: last SCHEMA frame id used */
-	char		run_id[37];		/* UUID of this session, __debezium.context.runId */
 	TimestampTz last_commit_time;	/* for non-transactional messages */
 	StringInfoData key;			/* one record's key and value; live as long */
 	StringInfoData value;		/* as the session, reset for each record */
+	StringInfoData batch;		/* framed.batch.bytes: frames not yet written */
 } Wal2dbzData;
 
 /* A Kafka record header: name and value (already rendered). */
@@ -260,8 +260,8 @@ typedef struct Wal2dbzRecord
 	uint8		flags;
 	XLogRecPtr	change_lsn;
 	uint32		schema_id;		/* framed: payloads only, see SCHEMA frames */
-	bool		change_event;	/* a table event: gets Debezium's context
-								 * headers */
+	bool		change_event;	/* a table event: flagged for Debezium's
+								 * context headers */
 } Wal2dbzRecord;
 
 
@@ -278,7 +278,6 @@ extern void wal2dbz_append_source_times(StringInfo out, int64 unix_us);
 extern void wal2dbz_append_source_tail(StringInfo out, RepOriginId origin_id,
 									   XLogRecPtr origin_lsn);
 extern void wal2dbz_append_envelope_times(StringInfo out);
-extern void wal2dbz_make_run_id(char *uuid);
 
 /* options.c */
 extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,

@@ -56,6 +56,11 @@
  *			commit LSN to PostgreSQL once every RECORD before it has been
  *			durably delivered.
  *
+ * One logical decoding message holds one frame, or, with the plugin option
+ * framed.batch.bytes, several frames back to back (a batch never spans a
+ * transaction's end: a COMMIT frame always ends its message).  Readers walk
+ * a message frame by frame using the lengths.
+ *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
  * IDENTIFICATION
@@ -82,6 +87,12 @@
 #define WAL2DBZ_FRAME_F_TXMETA		0x02	/* transaction BEGIN/END record */
 #define WAL2DBZ_FRAME_F_MESSAGE		0x04	/* logical decoding message */
 #define WAL2DBZ_FRAME_F_SNAPSHOT	0x08	/* snapshot (op "r") record */
+#define WAL2DBZ_FRAME_F_CHANGE_EVENT 0x10	/* a table event (c, u, d, t, r or
+											 * its tombstone): Debezium adds its
+											 * __debezium.context.* headers
+											 * (connectorLogicalName, taskId,
+											 * connectorName, runId) after the
+											 * record's own; the consumer does */
 
 /* field offsets, for readers that decode the header by hand */
 #define WAL2DBZ_FRAME_OFF_KIND		2

@@ -45,6 +45,18 @@ FROM f ORDER BY n;
 SELECT kind, topic, left(key, 40) AS key, left(value, 40) AS value
 FROM frames('schemas.enable', 'true') WHERE kind = 'S';
 
+-- framed.batch.bytes: the same bytes in fewer messages, one per
+-- transaction here, each ending with its COMMIT frame
+SELECT count(*) AS messages, sum(length(data)) AS bytes,
+       bool_and(get_byte(data, 0) = ascii('W')) AS starts_with_frame
+FROM pg_logical_slot_peek_binary_changes('framed_slot', NULL, NULL,
+    'output.format', 'framed', 'schemas.enable', 'false', 'framed.batch.bytes', '65536');
+SELECT count(*) AS messages, sum(length(data)) AS bytes
+FROM pg_logical_slot_peek_binary_changes('framed_slot', NULL, NULL,
+    'output.format', 'framed', 'schemas.enable', 'false');
+SELECT data FROM pg_logical_slot_peek_binary_changes('framed_slot', NULL, NULL,
+    'output.format', 'framed', 'framed.batch.bytes', '-1');
+
 SELECT 'stop' FROM pg_drop_replication_slot('framed_slot');
 DROP TABLE fr;
 DROP FUNCTION frames(text[]);

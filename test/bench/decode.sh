@@ -22,8 +22,8 @@ DECODERS=(
   "test_decoding|test_decoding|"
   "wal2dbz, schemas off|wal2dbz|-o schemas.enable=false -o topic.prefix=bench"
   "wal2dbz, schemas on|wal2dbz|-o topic.prefix=bench"
-  "wal2dbz framed, schemas off|wal2dbz|-o output.format=framed -o schemas.enable=false -o topic.prefix=bench"
-  "wal2dbz framed, schemas on|wal2dbz|-o output.format=framed -o topic.prefix=bench"
+  "wal2dbz framed, schemas off|wal2dbz|-o output.format=framed -o schemas.enable=false -o topic.prefix=bench -o framed.batch.bytes=65536"
+  "wal2dbz framed, schemas on|wal2dbz|-o output.format=framed -o topic.prefix=bench -o framed.batch.bytes=65536"
 )
 
 DIR=$(mktemp -d /tmp/wal2dbz-bench.XXXXXX)
