@@ -197,3 +197,24 @@ wal2dbz_append_envelope_times(StringInfo out)
 }
 
 
+
+/* Append the SCHEMA frame of a relation: its topic and schema prefixes. */
+void
+wal2dbz_append_schema_frame(StringInfo out, const Wal2dbzRelInfo *info,
+							const Wal2dbzData *data)
+{
+	Wal2dbzRecord rec = {0};
+	StringInfoData key;
+	StringInfoData value;
+
+	key.data = info->key_prefix;
+	key.len = strlen(info->key_prefix);
+	value.data = info->value_prefix;
+	value.len = strlen(info->value_prefix);
+	rec.topic = info->topic;
+	rec.key = &key;
+	rec.value = &value;
+	rec.schema_id = info->schema_id;
+	wal2dbz_append_frame(out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
+						 InvalidTransactionId, data);
+}

@@ -287,7 +287,6 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	opt->hstore_mode = HSTORE_JSON;
 	opt->interval_mode = INTERVAL_NUMERIC;
 	opt->tombstones_on_delete = true;
-	opt->emit_messages = true;
 	opt->skip_truncate = true;	/* Debezium's default skipped.operations=t */
 	opt->placeholder = WAL2DBZ_DEFAULT_PLACEHOLDER;
 

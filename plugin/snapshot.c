@@ -255,24 +255,9 @@ wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
 
 	/* the SCHEMA frame the records refer to */
 	initStringInfo(&frame);
-	{
-		Wal2dbzRecord rec = {0};
-		StringInfoData key;
-		StringInfoData value;
-
-		info->schema_id = 1;
-		key.data = info->key_prefix;
-		key.len = strlen(info->key_prefix);
-		value.data = info->value_prefix;
-		value.len = strlen(info->value_prefix);
-		rec.topic = info->topic;
-		rec.key = &key;
-		rec.value = &value;
-		rec.schema_id = info->schema_id;
-		wal2dbz_append_frame(&frame, WAL2DBZ_FRAME_SCHEMA, &rec,
-							 InvalidXLogRecPtr, InvalidTransactionId, data);
-		put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
-	}
+	info->schema_id = 1;
+	wal2dbz_append_schema_frame(&frame, info, data);
+	put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
 
 	/* the whole row as the table's own row type keeps attnums aligned */
 	initStringInfo(&query);

@@ -18,8 +18,6 @@
  */
 #include "postgres.h"
 
-#include <time.h>
-
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "common/hashfn.h"
@@ -518,26 +516,13 @@ static uint32
 table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
 				Wal2dbzRelInfo *info)
 {
-	Wal2dbzRecord rec = {0};
-	StringInfoData key;
-	StringInfoData value;
-
 	if (data->opt.format != OUTPUT_FRAMED)
 		return 0;
 	if (info->schema_id != 0)
 		return info->schema_id;
 
 	info->schema_id = ++data->last_schema_id;
-	key.data = info->key_prefix;
-	key.len = strlen(info->key_prefix);
-	value.data = info->value_prefix;
-	value.len = strlen(info->value_prefix);
-	rec.topic = info->topic;
-	rec.key = &key;
-	rec.value = &value;
-	rec.schema_id = info->schema_id;
-	wal2dbz_append_frame(frame_begin(ctx, data), WAL2DBZ_FRAME_SCHEMA, &rec,
-						 InvalidXLogRecPtr, InvalidTransactionId, data);
+	wal2dbz_append_schema_frame(frame_begin(ctx, data), info, data);
 	frame_end(ctx, data, false);
 	return info->schema_id;
 }
@@ -754,8 +739,7 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	/* pgoutput sends a transaction with a message; Debezium opens it */
 	if (transactional)
 		note_table_change(ctx, data, txn, message_lsn);
-	if (!data->opt.emit_messages ||
-		!wal2dbz_filter_allows(&data->opt.message_filter, prefix))
+	if (!wal2dbz_filter_allows(&data->opt.message_filter, prefix))
 		return;
 
 	old = MemoryContextSwitchTo(data->context);

@@ -94,7 +94,6 @@ typedef struct Wal2dbzOptions
 	bool		tombstones_on_delete;
 	bool		provide_transaction_metadata;
 	bool		include_unknown_datatypes;
-	bool		emit_messages;	/* logical decoding messages */
 	int			framed_batch_bytes; /* framed.batch.bytes, 0: one per message */
 	bool		skip_create;	/* skipped.operations */
 	bool		skip_update;
@@ -271,6 +270,9 @@ extern void wal2dbz_append_frame(StringInfo out, char kind,
 								 const Wal2dbzRecord *rec,
 								 XLogRecPtr commit_lsn, TransactionId xid,
 								 const Wal2dbzData *data);
+extern void wal2dbz_append_schema_frame(StringInfo out,
+										const Wal2dbzRelInfo *info,
+										const Wal2dbzData *data);
 extern int64 wal2dbz_now_ns(void);
 extern void wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data,
 									   int64 unix_us, const char *snapshot);
