@@ -127,7 +127,8 @@ wal2dbz_now_ns(void)
 /*
  * Append the source block's fields from "version" to "sequence"'s second
  * element, the LSN itself excluded: {"version":..,..,"sequence":"[..,\"
- * "snapshot" is the value of the snapshot field ("false" when streaming).
+ * "snapshot" is the snapshot marker of a snapshot record, NULL for a
+ * streamed event.
  */
 void
 wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data, int64 unix_us,
@@ -138,9 +139,17 @@ wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data, int64 unix_us,
 
 	appendStringInfoString(out, data->source_head);
 	json_append_int64(out, ms);
-	appendStringInfoLiteral(out, ",\"snapshot\":\"");
-	appendStringInfoString(out, snapshot);
-	appendStringInfoChar(out, '"');
+	/* a streamed event has no marker: JsonConverter writes the default */
+	if (snapshot != NULL)
+	{
+		appendStringInfoLiteral(out, ",\"snapshot\":\"");
+		appendStringInfoString(out, snapshot);
+		appendStringInfoChar(out, '"');
+	}
+	else if (data->opt.replace_null_with_default)
+		appendStringInfoLiteral(out, ",\"snapshot\":\"false\"");
+	else
+		appendStringInfoLiteral(out, ",\"snapshot\":null");
 	appendStringInfoString(out, data->db_json);
 	appendStringInfoLiteral(out, ",\"sequence\":\"[");
 	if (XLogRecPtrIsInvalid(data->last_commit_lsn))

@@ -203,11 +203,24 @@ append_plain(StringInfo out, const ShortestDigits *sd, int min_fraction)
  * at least one fractional digit, otherwise d.dddE<n>.
  */
 static void
-append_java_layout(StringInfo out, const char *shortest)
+append_java_layout(StringInfo out, const char *shortest, double value)
 {
 	ShortestDigits sd;
 
 	parse_shortest(shortest, &sd);
+
+	/*
+	 * Java always shows two significant digits (d.d), and when the shortest
+	 * form has one, it prints the two-digit value nearest the exact one:
+	 * 4.9E-324, not 5.0E-324.
+	 */
+	if (sd.ndigits == 1)
+	{
+		char		two[32];
+
+		snprintf(two, sizeof(two), "%.1e", value);
+		parse_shortest(two, &sd);
+	}
 	if (sd.exp10 >= -2 && sd.exp10 <= 7)
 	{
 		append_plain(out, &sd, 1);
@@ -268,7 +281,7 @@ json_append_java_double(StringInfo out, double value)
 	if (append_non_finite(out, value))
 		return;
 	double_to_shortest_decimal_buf(value, buf);
-	append_java_layout(out, buf);
+	append_java_layout(out, buf, value);
 }
 
 /* Append a float exactly as Java's Float.toString (JDK 19+). */
@@ -280,7 +293,7 @@ json_append_java_float(StringInfo out, float value)
 	if (append_non_finite(out, value))
 		return;
 	float_to_shortest_decimal_buf(value, buf);
-	append_java_layout(out, buf);
+	append_java_layout(out, buf, (double) value);
 }
 
 /* Append bytes as a quoted Base64 string (standard or URL-safe alphabet). */

@@ -287,6 +287,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	opt->hstore_mode = HSTORE_JSON;
 	opt->interval_mode = INTERVAL_NUMERIC;
 	opt->tombstones_on_delete = true;
+	opt->replace_null_with_default = true;
 	opt->skip_truncate = true;	/* Debezium's default skipped.operations=t */
 	opt->placeholder = WAL2DBZ_DEFAULT_PLACEHOLDER;
 
@@ -337,6 +338,17 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			opt->provide_transaction_metadata = option_bool(elem);
 		else if (strcmp(name, "framed.batch.bytes") == 0)
 			opt->framed_batch_bytes = option_int(elem, 0, 64 * 1024 * 1024);
+		else if (strcmp(name, "value.converter.replace.null.with.default") == 0)
+			opt->replace_null_with_default = option_bool(elem);
+		else if (strcmp(name, "include.schema.comments") == 0)
+		{
+			/*
+			 * Accepted for compatibility: Debezium takes comments from JDBC
+			 * metadata, which its streaming path never reads, so streamed
+			 * events carry no "doc" either way.
+			 */
+			(void) option_bool(elem);
+		}
 		else if (strcmp(name, "include.unknown.datatypes") == 0)
 			opt->include_unknown_datatypes = option_bool(elem);
 		else if (strcmp(name, "skipped.operations") == 0)

@@ -24,11 +24,16 @@
 
 #include "wal2dbz.h"
 
-/* Append what a column with no value reads as. */
+/*
+ * Append what a column with no value reads as.  Debezium's converter gives
+ * a required field its default or a fallback; the JSON converter then
+ * writes a null optional field as its default unless told not to.
+ */
 static void
-write_missing(StringInfo out, const Wal2dbzColumn *col)
+write_missing(StringInfo out, const Wal2dbzColumn *col,
+			  const Wal2dbzOptions *opt)
 {
-	if (col->default_json)
+	if (col->default_json && (!col->optional || opt->replace_null_with_default))
 		appendStringInfoString(out, col->default_json);
 	else if (col->optional)
 		appendStringInfoLiteral(out, "null");
@@ -47,7 +52,7 @@ write_column(StringInfo out, const Wal2dbzColumn *col, Datum value,
 {
 	if (isnull)
 	{
-		write_missing(out, col);
+		write_missing(out, col, opt);
 		return;
 	}
 	if (col->varlena)

@@ -353,8 +353,13 @@ wal2dbz_type_init(Wal2dbzType *type, Oid typid, int32 typmod,
 		return true;
 	}
 
-	/* arrays: the element's encoding, unless Debezium can't do it */
-	if (typtype == TYPTYPE_BASE && type_is_array(basetype))
+	/*
+	 * arrays: the element's encoding, unless Debezium can't do it; the
+	 * vector types are not arrays to it (it writes them as [] whatever they
+	 * hold, so they are left out here like other unknown types)
+	 */
+	if (typtype == TYPTYPE_BASE && type_is_array(basetype) &&
+		basetype != INT2VECTOROID && basetype != OIDVECTOROID)
 	{
 		Oid			elemtype = get_element_type(basetype);
 		Wal2dbzType *elem = MemoryContextAllocZero(context, sizeof(Wal2dbzType));
@@ -1096,8 +1101,13 @@ wal2dbz_write_value(StringInfo out, const Wal2dbzType *type, Datum value,
 			{
 				VarBit	   *bits = DatumGetVarBitP(value);
 
-				appendStringInfoString(out, VARBITLEN(bits) > 0 &&
-									   (VARBITS(bits)[0] & 0x80) ? "true" : "false");
+				/* Debezium reads an empty varbit(1) as no value */
+				if (VARBITLEN(bits) == 0)
+					appendStringInfoLiteral(out, "null");
+				else if (VARBITS(bits)[0] & 0x80)
+					appendStringInfoLiteral(out, "true");
+				else
+					appendStringInfoLiteral(out, "false");
 			}
 			break;
 		case COL_BITS:

@@ -241,7 +241,7 @@ static void
 append_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 			  const char *source_rel, XLogRecPtr lsn, int64 unix_us)
 {
-	wal2dbz_append_source_head(out, data, unix_us, "false");
+	wal2dbz_append_source_head(out, data, unix_us, NULL);
 	json_append_int64(out, (int64) lsn);
 	wal2dbz_append_source_times(out, unix_us);
 	appendStringInfoString(out, source_rel);
@@ -282,7 +282,7 @@ append_txn_source(StringInfo out, Wal2dbzData *data, ReorderBufferTXN *txn,
 		int64		unix_us = txn_commit_us(txn);
 
 		initStringInfo(&buf);
-		wal2dbz_append_source_head(&buf, data, unix_us, "false");
+		wal2dbz_append_source_head(&buf, data, unix_us, NULL);
 		txndata->src_head = buf.data;
 		txndata->src_head_len = buf.len;
 		initStringInfo(&buf);
@@ -795,7 +795,7 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		 * the JVM's, so derive one from the message's position.
 		 */
 		char	   *collection =
-			psprintf("io.debezium.connector.postgresql.LogicalDecodingMessageId@%x",
+			psprintf("io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId@%x",
 					 (unsigned) (hash_bytes_uint32((uint32) message_lsn) & 0x7fffffff));
 
 		append_transaction_block(out, data, txn, collection, true, message_lsn);

@@ -92,6 +92,8 @@ typedef struct Wal2dbzOptions
 	HstoreMode	hstore_mode;
 	IntervalMode interval_mode;
 	bool		tombstones_on_delete;
+	bool		replace_null_with_default;	/* JsonConverter's
+											 * replace.null.with.default */
 	bool		provide_transaction_metadata;
 	bool		include_unknown_datatypes;
 	int			framed_batch_bytes; /* framed.batch.bytes, 0: one per message */

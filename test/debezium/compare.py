@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Compare two JSON-lines captures (DbzRunner format) record by record, on the exact key/value bytes.
+
+usage: compare.py EXPECTED.jsonl ACTUAL.jsonl [--mask NAME ...] [--no-default-masks] [--headers] [--max N]
+                  [--drop SCHEMA.TABLE.COLUMN ...] [--unordered-message-collections]
+
+Values that differ between any two runs are masked in both files by rewriting the raw JSON text
+(so everything else is still compared byte for byte):
+  default masks: every "ts_ms"/"ts_us"/"ts_ns" number, source "txId", "lsn", "sequence",
+                 transaction "id" strings ("<xid>:<lsn>"), the __debezium.context.runId header
+  --mask NAME    also mask any JSON member "NAME":<scalar> (e.g. --mask ts_nn for now() columns)
+Headers are compared only with --headers. Exit status 0 when equal, 1 otherwise.
+
+Known differences (fidelity.sh names them per capture, with the reason) are normalised in BOTH files
+before masking, and only in the records they concern; every other record stays byte for byte:
+  --drop SCHEMA.TABLE.COLUMN   in values of that table's topic that contain the column, remove it
+                 from payload before/after and the matching field entries of the value schema
+  --unordered-message-collections   in transaction END values whose data_collections name a
+                 logical-decoding message (io.debezium.connector.postgresql.
+                 [LogicalDecodingMessageMonitor$]LogicalDecodingMessageId@<identity hash>), mask the
+                 hash and sort the entries (Debezium's HashMap order depends on that random hash):
+                 the entries are compared as a multiset
+A normalised record is re-serialised compactly with every scalar's original text (number digits,
+string escapes) kept, so those bytes are still compared exactly; a record that does not survive that
+round trip unchanged (e.g. whitespace between tokens) is left as it is and reported.
+"""
+import json
+import json.decoder
+import json.scanner
+import re
+import sys
+
+
+# ---- order- and text-preserving JSON (for the normaliser) ----
+class Obj(list):
+    """A JSON object as its (key, value) pairs, in order."""
+
+
+class Raw:
+    """A number (or NaN/Infinity constant) kept as its original text."""
+    def __init__(self, raw):
+        self.raw = raw
+
+
+class RawStr(str):
+    """A string value; .raw is its original JSON text, escapes and quotes included."""
+
+
+def _parse_string(s, end, strict):
+    v, e = json.decoder.scanstring(s, end, strict)
+    r = RawStr(v)
+    r.raw = s[end - 1:e]
+    return r, e
+
+
+class RawDecoder(json.JSONDecoder):
+    """json.JSONDecoder whose scalars keep their source text (pure-Python scanner)."""
+    def __init__(self, **kw):
+        kw.update(parse_float=Raw, parse_int=Raw, parse_constant=Raw)
+        super().__init__(**kw)
+        self.parse_string = _parse_string
+        self.scan_once = json.scanner.py_make_scanner(self)
+
+
+def raw_loads(s):
+    return json.loads(s, cls=RawDecoder, object_pairs_hook=Obj)
+
+
+def raw_dumps(v):
+    if isinstance(v, Obj):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + raw_dumps(x) for k, x in v) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(raw_dumps(x) for x in v) + "]"
+    if isinstance(v, (Raw, RawStr)):
+        return v.raw
+    return {True: "true", False: "false", None: "null"}[v]
+
+
+def get(o, k):
+    return next((x for kk, x in o if kk == k), None) if isinstance(o, Obj) else None
+
+
+MSG_ID = re.compile(r'^(io\.debezium\.connector\.postgresql\.(?:LogicalDecodingMessageMonitor\$)?'
+                    r'LogicalDecodingMessageId@)[0-9a-f]+$')
+
+
+class Normalizer:
+    """Removes the known, documented differences from a record's value (see the module doc)."""
+
+    def __init__(self, drops, unordered_messages):
+        self.drops = {}                       # "schema.table" -> {column, ...}
+        for d in drops:
+            table, _, col = d.rpartition(".")
+            if not table or "." not in table:
+                raise SystemExit("--drop wants SCHEMA.TABLE.COLUMN, got " + d)
+            self.drops.setdefault(table, set()).add(col)
+        self.unordered_messages = unordered_messages
+        self.counts = {}                      # what was normalised -> records
+        self.problems = []
+
+    def _cols(self, topic):
+        parts = topic.split(".", 1)
+        return self.drops.get(parts[1]) if len(parts) == 2 else None
+
+    def __call__(self, topic, value, where):
+        if value is None:
+            return value
+        cols = self._cols(topic)
+        msgs = self.unordered_messages and "LogicalDecodingMessageId@" in value
+        if not (cols and any('"%s"' % c in value for c in cols)) and not msgs:
+            return value                      # cheap pre-check: nothing to do
+        try:
+            j = raw_loads(value)
+        except ValueError as e:
+            self.problems.append("%s: not JSON (%s), not normalised" % (where, e))
+            return value
+        if raw_dumps(j) != value:
+            self.problems.append("%s: does not round-trip byte for byte, not normalised" % where)
+            return value
+        schema = payload = None
+        if isinstance(j, Obj) and [k for k, _ in j] == ["schema", "payload"]:
+            schema, payload = get(j, "schema"), get(j, "payload")
+        else:
+            payload = j
+        done = []
+        if cols:
+            for c in sorted(cols):
+                hit = False
+                for part in ("before", "after"):
+                    row = get(payload, part)
+                    if isinstance(row, Obj):
+                        n = len(row)
+                        row[:] = [kv for kv in row if kv[0] != c]
+                        hit |= len(row) != n
+                    fs = get(next((f for f in (get(schema, "fields") or []) if get(f, "field") == part), None), "fields")
+                    if isinstance(fs, list):
+                        n = len(fs)
+                        fs[:] = [f for f in fs if get(f, "field") != c]
+                        hit |= len(fs) != n
+                if hit:
+                    done.append("dropped " + c)
+        if msgs and get(payload, "status") == "END" and isinstance(get(payload, "data_collections"), list):
+            dcs = get(payload, "data_collections")
+            hit = False
+            for e in dcs:
+                for i, (k, v) in enumerate(e if isinstance(e, Obj) else []):
+                    if k == "data_collection" and isinstance(v, RawStr) and MSG_ID.match(v):
+                        m = RawStr(MSG_ID.sub(r"\1#", v))
+                        m.raw = json.dumps(m, ensure_ascii=False)
+                        e[i] = (k, m)
+                        hit = True
+            if hit:
+                dcs.sort(key=raw_dumps)
+                done.append("data_collections as a multiset")
+        if not done:
+            return value
+        for d in done:
+            self.counts[d] = self.counts.get(d, 0) + 1
+        return raw_dumps(j)
+
+
+def masker(names, defaults=True):
+    pats = [re.compile(r'("(?:ts_ms|ts_us|ts_ns|txId|lsn|xmin)":)-?\d+'),
+            re.compile(r'("sequence":)"(?:[^"\\]|\\.)*"'),
+            re.compile(r'("id":)"\d+:\d+"')] if defaults else []
+    for n in names:
+        pats.append(re.compile(r'("' + re.escape(n) + r'":)(?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)'))
+    def f(s):
+        if s is None:
+            return None
+        for p in pats:
+            s = p.sub(r'\1"#"', s)
+        return s
+    return f
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    a, b = args[0], args[1]
+    extra = []
+    i = 2
+    defaults = True
+    headers = False
+    maxn = 20
+    drops = []
+    unordered = False
+    while i < len(args):
+        if args[i] == "--drop":
+            drops.append(args[i + 1]); i += 2
+        elif args[i] == "--unordered-message-collections":
+            unordered = True; i += 1
+        elif args[i] == "--mask":
+            extra.append(args[i + 1]); i += 2
+        elif args[i] == "--no-default-masks":
+            defaults = False; i += 1
+        elif args[i] == "--headers":
+            headers = True; i += 1
+        elif args[i] == "--max":
+            maxn = int(args[i + 1]); i += 2
+        else:
+            print("unknown option " + args[i], file=sys.stderr); return 2
+    m = masker(extra, defaults)
+    norm = {side: Normalizer(drops, unordered) for side in ("expected", "actual")}
+    A = [json.loads(l) for l in open(a, encoding="utf-8")]
+    B = [json.loads(l) for l in open(b, encoding="utf-8")]
+    bad = 0
+    if len(A) != len(B):
+        print(f"record count differs: {len(A)} vs {len(B)}")
+        bad += 1
+    for n, (x, y) in enumerate(zip(A, B), 1):
+        probs = []
+        if x["topic"] != y["topic"]:
+            probs.append(f"topic {x['topic']!r} != {y['topic']!r}")
+        for f in ("key", "value"):
+            vx, vy = x.get(f), y.get(f)
+            if f == "value":
+                vx = norm["expected"](x["topic"], vx, f"expected record {n}")
+                vy = norm["actual"](y["topic"], vy, f"actual record {n}")
+            vx, vy = m(vx), m(vy)
+            if vx != vy:
+                if vx is None or vy is None:
+                    probs.append(f"{f}: {vx!r:.80} != {vy!r:.80}")
+                else:
+                    k = next((j for j in range(min(len(vx), len(vy))) if vx[j] != vy[j]), min(len(vx), len(vy)))
+                    probs.append(f"{f} differs at byte {k}:\n    expected ...{vx[max(0, k - 80):k + 80]}\n    actual   ...{vy[max(0, k - 80):k + 80]}")
+        if headers:
+            hx = [h for h in x.get("headers", []) if h[0] != "__debezium.context.runId"]
+            hy = [h for h in y.get("headers", []) if h[0] != "__debezium.context.runId"]
+            if hx != hy:
+                probs.append(f"headers {hx} != {hy}")
+        if probs:
+            bad += 1
+            if bad <= maxn:
+                print(f"record {n} ({x['topic']}):")
+                for p in probs:
+                    print("  " + p)
+    for side, nz in norm.items():
+        if nz.counts:
+            print(f"normalised in {side}: " + ", ".join(f"{k} ({v} records)" for k, v in sorted(nz.counts.items())))
+        for p in nz.problems[:maxn]:
+            print("normaliser: " + p)
+    print(f"{min(len(A), len(B))} records compared, {bad} differ")
+    return 0 if bad == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Regenerate the reference captures in captures/ with the real Debezium connector.
+#
+# usage: run-captures.sh [CAPTURE_NAME ...]     (default: all of them, see the table below)
+# env:   PGBIN (/usr/lib/postgresql/15/bin), PGPORT_DBZ (54399), KEEP_CLUSTER=1 (do not stop it)
+#        DBZ_IDLE_MS (15000), JAVA_HOME (the JDK, see jdk.sh: default the newest JDK >= 21 under
+#        /usr/lib/jvm, else java on PATH)
+# Starts a throwaway PostgreSQL cluster (wal_level=logical) as the postgres OS user when run as
+# root, creates database "inventory" afresh for every capture, runs the part of NAME.sql before the
+# line "-- @@STREAM@@", starts capture.sh, waits until Debezium streams ("Processing messages"),
+# runs the rest of the SQL, and lets capture.sh stop by itself when idle.
+# captures/versions.txt gets one line per capture: Debezium, Java and PostgreSQL versions used.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+caps="$here/captures"
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+port=${PGPORT_DBZ:-54399}
+export DBZ_IDLE_MS=${DBZ_IDLE_MS:-15000}
+
+# name | sql | extra Debezium/converter properties
+CAPTURES=(
+  "types|types.sql|"
+  "types-noschema|types.sql|key.converter.schemas.enable=false value.converter.schemas.enable=false"
+  "types-decimal-string|types.sql|decimal.handling.mode=string"
+  "types-decimal-double|types.sql|decimal.handling.mode=double"
+  "types-time-connect|types.sql|time.precision.mode=connect"
+  "types-interval-string-binary-hex|types.sql|interval.handling.mode=string binary.handling.mode=hex"
+  "types-unknown|types.sql|include.unknown.datatypes=true"
+  "types-schema-comments|types.sql|include.schema.comments=true"
+  "types-no-null-default|types.sql|value.converter.replace.null.with.default=false"
+  "ops|ops.sql|skipped.operations=none"
+  "ops-noschema|ops.sql|skipped.operations=none key.converter.schemas.enable=false value.converter.schemas.enable=false"
+  "ops-txmeta|ops.sql|skipped.operations=none provide.transaction.metadata=true"
+)
+
+lib=$("$here/fetch.sh")
+dbz_version=$(basename "$(dirname "$lib")" | sed 's/^debezium-//')
+# shellcheck source=jdk.sh
+. "$here/jdk.sh"
+dbz_choose_jdk            # exports JAVA_HOME, so every capture.sh below uses the same JDK
+echo "run-captures.sh: Debezium $dbz_version on Java $DBZ_JAVA_VERSION: $DBZ_JAVA_DESC" >&2
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pgdir=$(mktemp -d /tmp/wal2dbz-dbz-pg.XXXXXX)
+chmod 755 "$pgdir"
+[[ $(id -u) -eq 0 ]] && chown postgres "$pgdir"
+cleanup() {
+    if [[ -z "${KEEP_CLUSTER:-}" ]]; then
+        as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+    else
+        echo "cluster left running: $pgdir (port $port)" >&2
+    fi
+}
+trap cleanup EXIT
+as_pg "$PGBIN/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1
+as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/pg.log" -w start -o \
+    "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pgdir -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c timezone=UTC" >/dev/null
+psqlc() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+
+run_one() {
+    local name=$1 sql=$2 props=$3
+    local work="$pgdir/work-$name"
+    rm -rf "$work" && mkdir -p "$work"
+    awk '/^-- @@STREAM@@/{exit} {print}' "$caps/$sql" >"$work/pre.sql"
+    awk 'f{print} /^-- @@STREAM@@/{f=1}' "$caps/$sql" >"$work/post.sql"
+    psqlc -d postgres -c "DROP DATABASE IF EXISTS inventory" -c "CREATE DATABASE inventory"
+    psqlc -d inventory -f "$work/pre.sql" >"$work/pre.out" 2>&1
+    echo "== $name: $sql $props" >&2
+    # shellcheck disable=SC2086
+    DBZ_WORKDIR="$work" "$here/capture.sh" "$work/out.jsonl" 127.0.0.1 "$port" inventory $props &
+    local cap=$!
+    local i=0
+    until grep -q 'Processing messages' "$work/runner.log" 2>/dev/null; do
+        sleep 0.5; i=$((i + 1))
+        if [[ $i -gt 360 ]] || ! kill -0 "$cap" 2>/dev/null; then
+            echo "$name: Debezium did not start streaming" >&2; wait "$cap" || true; return 1
+        fi
+    done
+    sleep 1
+    psqlc -d inventory -f "$work/post.sql" >"$work/post.out" 2>&1
+    wait "$cap"
+    cp "$work/out.jsonl" "$caps/$name.jsonl"
+    printf '%s\n' $props >"$caps/$name.props"
+    echo "$name: $(wc -l <"$caps/$name.jsonl") records" >&2
+    local pgver
+    pgver=$(psqlc -d postgres -Atc "SHOW server_version")
+    { grep -v "^$name " "$caps/versions.txt" 2>/dev/null || true
+      echo "$name Debezium $dbz_version, Java $DBZ_JAVA_VERSION ($(sed -n 's/^[^(]*(build \([^)]*\)).*/\1/p' <<<"$DBZ_JAVA_DESC")), PostgreSQL $pgver"
+    } | sort >"$caps/versions.txt.tmp" && mv "$caps/versions.txt.tmp" "$caps/versions.txt"
+}
+
+want=("$@")
+for c in "${CAPTURES[@]}"; do
+    IFS='|' read -r name sql props <<<"$c"
+    if [[ ${#want[@]} -gt 0 && ! " ${want[*]} " =~ " $name " ]]; then continue; fi
+    run_one "$name" "$sql" "$props"
+done
