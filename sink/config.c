@@ -1,0 +1,942 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  Configuration of wal2dbz-sink: Debezium property names, a properties
+ *	  file or a Kafka Connect JSON file, and WAL2DBZ_* environment overrides.
+ *
+ * Everything is read and checked before anything connects, and every
+ * problem names the property and where it came from ("file:line"), as
+ * kcat's read_conf_file does.  Values of secret properties (passwords,
+ * keys) never appear in a message.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  sink/config.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "log.h"
+
+/* how a property's value is checked */
+typedef enum PropType
+{
+	PT_STRING,					/* anything (non-empty where required) */
+	PT_BOOL,					/* true or false, as Kafka's ConfigDef */
+	PT_INT,						/* integer in [min, max] */
+	PT_ENUM,					/* one of choices, case-insensitive */
+	PT_LIST,					/* comma-separated list */
+	PT_OPS						/* skipped.operations: c, u, d, t or none */
+} PropType;
+
+#define PROP_PLUGIN		0x01	/* forwarded to the plugin as an option */
+#define PROP_REQUIRED	0x02	/* must be set */
+#define PROP_SECRET		0x04	/* never logged */
+
+/*
+ * One known property.  The names are the Debezium PostgreSQL connector's
+ * (and Kafka Connect's), so one vocabulary serves the plugin, the sink and
+ * a user coming from Debezium.
+ */
+typedef struct PropDef
+{
+	const char *name;
+	PropType	type;
+	int			flags;
+	const char *choices;		/* PT_ENUM: "a|b|c" */
+	long		min;			/* PT_INT */
+	long		max;
+} PropDef;
+
+static const PropDef prop_defs[] = {
+	/* connection to PostgreSQL, passed to libpq */
+	{"database.hostname", PT_STRING, 0, NULL, 0, 0},
+	{"database.port", PT_INT, 0, NULL, 1, 65535},
+	{"database.user", PT_STRING, 0, NULL, 0, 0},
+	{"database.password", PT_STRING, PROP_SECRET, NULL, 0, 0},
+	{"database.dbname", PT_STRING, 0, NULL, 0, 0},
+	{"database.sslmode", PT_ENUM, 0,
+	"disable|allow|prefer|require|verify-ca|verify-full", 0, 0},
+	{"database.sslrootcert", PT_STRING, 0, NULL, 0, 0},
+	{"database.sslcert", PT_STRING, 0, NULL, 0, 0},
+	{"database.sslkey", PT_STRING, 0, NULL, 0, 0},
+
+	/* connector identity */
+	{"name", PT_STRING, 0, NULL, 0, 0},
+	{"connector.class", PT_ENUM, 0, SINK_CONNECTOR_CLASS, 0, 0},
+	{"tasks.max", PT_INT, 0, NULL, 1, 1},
+	{"key.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
+	{"value.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
+
+	/* replication slot */
+	{"slot.name", PT_STRING, 0, NULL, 0, 0},
+	{"slot.drop.on.stop", PT_BOOL, 0, NULL, 0, 0},
+	{"plugin.name", PT_ENUM, 0, SINK_PLUGIN_NAME, 0, 0},
+	{"publication.name", PT_STRING, 0, NULL, 0, 0},
+	{"snapshot.mode", PT_ENUM, 0,
+	"always|initial|initial_only|no_data|never|when_needed|configuration_based|custom|recovery",
+	0, 0},
+	{"status.update.interval.ms", PT_INT, 0, NULL, 0, INT_MAX},
+
+	/* event content: forwarded verbatim to the plugin */
+	{"topic.prefix", PT_STRING, PROP_PLUGIN | PROP_REQUIRED, NULL, 0, 0},
+	{"topic.delimiter", PT_STRING, PROP_PLUGIN, NULL, 0, 0},
+	{"table.include.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"table.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"schema.include.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"schema.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"column.include.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"column.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"message.prefix.include.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"message.prefix.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
+	{"skipped.operations", PT_OPS, PROP_PLUGIN, NULL, 0, 0},
+	{"tombstones.on.delete", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"provide.transaction.metadata", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"decimal.handling.mode", PT_ENUM, PROP_PLUGIN, "precise|double|string", 0, 0},
+	{"time.precision.mode", PT_ENUM, PROP_PLUGIN,
+	"adaptive|adaptive_time_microseconds|connect", 0, 0},
+	{"binary.handling.mode", PT_ENUM, PROP_PLUGIN, "bytes|base64|base64-url-safe|hex", 0, 0},
+	{"hstore.handling.mode", PT_ENUM, PROP_PLUGIN, "json|map", 0, 0},
+	{"interval.handling.mode", PT_ENUM, PROP_PLUGIN, "numeric|string", 0, 0},
+	{"unavailable.value.placeholder", PT_STRING, PROP_PLUGIN, NULL, 0, 0},
+	{"include.unknown.datatypes", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"key.converter.schemas.enable", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"value.converter.schemas.enable", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	/* no Debezium equivalent: frames per replication message */
+	{"framed.batch.bytes", PT_INT, PROP_PLUGIN, NULL, 0, 64 * 1024 * 1024},
+
+	/* Kafka headers __debezium.context.* on change events (Debezium 3.3+) */
+	{"extended.headers.enabled", PT_BOOL, 0, NULL, 0, 0},
+
+	/* Kafka topics */
+	{"topic.creation.default.partitions", PT_INT, 0, NULL, -1, 1000000},
+	{"topic.creation.default.replication.factor", PT_INT, 0, NULL, -1, 32767},
+
+	/* the HTTP endpoint */
+	{"http.port", PT_INT, 0, NULL, 0, 65535},
+};
+
+#define NUM_PROP_DEFS ((int) (sizeof(prop_defs) / sizeof(prop_defs[0])))
+
+/* Look up a known property. */
+static const PropDef *
+find_def(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < NUM_PROP_DEFS; i++)
+		if (strcmp(prop_defs[i].name, name) == 0)
+			return &prop_defs[i];
+	return NULL;
+}
+
+/* Initialise an empty configuration. */
+void
+sink_config_init(SinkConfig *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Find a property by name. */
+const SinkProp *
+sink_config_find(const SinkConfig *cfg, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < cfg->nprops; i++)
+		if (strcmp(cfg->props[i].name, name) == 0)
+			return &cfg->props[i];
+	return NULL;
+}
+
+/* The value of a property, or NULL. */
+const char *
+sink_config_get(const SinkConfig *cfg, const char *name)
+{
+	const SinkProp *prop = sink_config_find(cfg, name);
+
+	return prop ? prop->value : NULL;
+}
+
+/* Set or replace a property; the configuration owns the copies. */
+bool
+sink_config_set(SinkConfig *cfg, const char *name, const char *value,
+				const char *origin)
+{
+	SinkProp   *prop = (SinkProp *) sink_config_find(cfg, name);
+	char	   *value_copy = strdup(value);
+	char	   *origin_copy = strdup(origin);
+
+	if (value_copy == NULL || origin_copy == NULL)
+		goto oom;
+
+	if (prop == NULL)
+	{
+		if (cfg->nprops == cfg->maxprops)
+		{
+			int			newmax = cfg->maxprops ? cfg->maxprops * 2 : 32;
+			SinkProp   *props = realloc(cfg->props, newmax * sizeof(SinkProp));
+
+			if (props == NULL)
+				goto oom;
+			cfg->props = props;
+			cfg->maxprops = newmax;
+		}
+		prop = &cfg->props[cfg->nprops];
+		prop->name = strdup(name);
+		if (prop->name == NULL)
+			goto oom;
+		cfg->nprops++;
+	}
+	else
+	{
+		free(prop->value);
+		free(prop->origin);
+	}
+	prop->value = value_copy;
+	prop->origin = origin_copy;
+	return true;
+
+oom:
+	free(value_copy);
+	free(origin_copy);
+	sink_log_error("out of memory");
+	return false;
+}
+
+/* Strip leading and trailing white space in place. */
+static char *
+trim(char *s)
+{
+	char	   *end;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char) end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Add a property read from a file; a repeat is an error. */
+static bool
+add_file_property(SinkConfig *cfg, const char *name, const char *value,
+				  const char *origin)
+{
+	const SinkProp *prev = sink_config_find(cfg, name);
+
+	if (prev)
+	{
+		sink_log_error("%s: property \"%s\" is set twice (also at %s)",
+					   origin, name, prev->origin);
+		return false;
+	}
+	if (name[0] == '\0')
+	{
+		sink_log_error("%s: expected property=value", origin);
+		return false;
+	}
+	return sink_config_set(cfg, name, value, origin);
+}
+
+/*
+ * Read a Java-style properties file: property=value per line, white space
+ * trimmed, '#' and '!' comment lines and blank lines skipped.
+ */
+static bool
+load_properties(SinkConfig *cfg, FILE *fp, const char *path)
+{
+	char	   *line = NULL;
+	size_t		linecap = 0;
+	int			lineno = 0;
+	bool		ok = true;
+
+	while (getline(&line, &linecap, fp) != -1)
+	{
+		char	   *s = trim(line);
+		char	   *eq;
+		char		origin[1024];
+
+		lineno++;
+		if (*s == '\0' || *s == '#' || *s == '!')
+			continue;
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		eq = strchr(s, '=');
+		if (eq == NULL)
+		{
+			sink_log_error("%s: expected property=value", origin);
+			ok = false;
+			continue;
+		}
+		*eq = '\0';
+		if (!add_file_property(cfg, trim(s), trim(eq + 1), origin))
+			ok = false;
+	}
+	if (ferror(fp))
+	{
+		sink_log_error("could not read file \"%s\": %m", path);
+		ok = false;
+	}
+	free(line);
+	return ok;
+}
+
+/*
+ * Add the members of one JSON object as properties.  Kafka Connect writes
+ * every value as a string, but numbers and booleans are accepted too.
+ */
+static bool
+load_json_object(SinkConfig *cfg, json_t *obj, const char *path,
+				 const char *where)
+{
+	const char *key;
+	json_t	   *value;
+	bool		ok = true;
+
+	json_object_foreach(obj, key, value)
+	{
+		char		origin[1024];
+		char		buf[64];
+		const char *str;
+
+		snprintf(origin, sizeof(origin), "%s: %s\"%s\"", path, where, key);
+		if (json_is_string(value))
+			str = json_string_value(value);
+		else if (json_is_integer(value))
+		{
+			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(value));
+			str = buf;
+		}
+		else if (json_is_boolean(value))
+			str = json_is_true(value) ? "true" : "false";
+		else
+		{
+			sink_log_error("%s: value must be a string, a number or a boolean",
+						   origin);
+			ok = false;
+			continue;
+		}
+		if (!add_file_property(cfg, key, str, origin))
+			ok = false;
+	}
+	return ok;
+}
+
+/*
+ * Read a Kafka Connect connector file: {"name": ..., "config": {...}}, or
+ * the bare config object that PUT /connectors/NAME/config takes.
+ */
+static bool
+load_json(SinkConfig *cfg, FILE *fp, const char *path)
+{
+	json_error_t jerr;
+	json_t	   *root;
+	json_t	   *config;
+	bool		ok = true;
+
+	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+	{
+		sink_log_error("%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
+		return false;
+	}
+	if (!json_is_object(root))
+	{
+		sink_log_error("%s: expected a JSON object", path);
+		json_decref(root);
+		return false;
+	}
+
+	config = json_object_get(root, "config");
+	if (config != NULL)
+	{
+		const char *key;
+		json_t	   *value;
+
+		if (!json_is_object(config))
+		{
+			sink_log_error("%s: \"config\" must be a JSON object", path);
+			json_decref(root);
+			return false;
+		}
+		ok = load_json_object(cfg, config, path, "config.");
+
+		/* the connector's name sits beside "config" */
+		json_object_foreach(root, key, value)
+		{
+			if (strcmp(key, "config") == 0)
+				continue;
+			if (strcmp(key, "name") == 0 && json_is_string(value))
+			{
+				const char *inner = sink_config_get(cfg, "name");
+
+				if (inner && strcmp(inner, json_string_value(value)) != 0)
+				{
+					sink_log_error("%s: \"name\" is \"%s\" but \"config.name\" is \"%s\"",
+								   path, json_string_value(value), inner);
+					ok = false;
+				}
+				else if (!inner && !sink_config_set(cfg, "name",
+													json_string_value(value),
+													path))
+					ok = false;
+				continue;
+			}
+			if (strcmp(key, "tasks") == 0 || strcmp(key, "type") == 0)
+				continue;		/* GET /connectors/NAME output */
+			sink_log_error("%s: unexpected member \"%s\" beside \"config\"",
+						   path, key);
+			ok = false;
+		}
+	}
+	else
+		ok = load_json_object(cfg, root, path, "");
+
+	json_decref(root);
+	return ok;
+}
+
+/* Read the configuration file; JSON if its first non-blank byte is '{'. */
+bool
+sink_config_load(SinkConfig *cfg, const char *path)
+{
+	FILE	   *fp;
+	int			c;
+	bool		ok;
+
+	free(cfg->path);
+	cfg->path = strdup(path);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+	{
+		sink_log_error("could not open configuration file \"%s\": %m", path);
+		return false;
+	}
+	do
+		c = getc(fp);
+	while (c != EOF && isspace(c));
+	rewind(fp);
+
+	if (c == '{')
+		ok = load_json(cfg, fp, path);
+	else
+		ok = load_properties(cfg, fp, path);
+	fclose(fp);
+	return ok;
+}
+
+/* The environment variable that overrides a property. */
+static void
+env_name_for(const char *prop, char *buf, size_t buflen)
+{
+	size_t		i;
+	size_t		n = strlen(SINK_ENV_PREFIX);
+
+	snprintf(buf, buflen, "%s", SINK_ENV_PREFIX);
+	for (i = 0; prop[i] && n + 1 < buflen; i++)
+		buf[n++] = prop[i] == '.' || prop[i] == '-' ? '_' :
+			(char) toupper((unsigned char) prop[i]);
+	buf[n] = '\0';
+}
+
+/*
+ * Apply WAL2DBZ_* overrides.  A variable names a known property, a property
+ * already in the file, or (WAL2DBZ_KAFKA_*) a librdkafka property, whose
+ * name is the rest lower-cased with underscores as dots.  Anything else is
+ * reported and ignored: the WAL2DBZ_ namespace may be shared with scripts.
+ */
+bool
+sink_config_apply_env(SinkConfig *cfg, char **envp)
+{
+	char	  **env;
+	bool		ok = true;
+
+	for (env = envp; env && *env; env++)
+	{
+		const char *eq = strchr(*env, '=');
+		char		varname[256];
+		char		origin[300];
+		char		propname[256];
+		bool		found = false;
+		size_t		len;
+		int			i;
+
+		if (eq == NULL || strncmp(*env, SINK_ENV_PREFIX,
+								  strlen(SINK_ENV_PREFIX)) != 0)
+			continue;
+		len = (size_t) (eq - *env);
+		if (len >= sizeof(varname))
+			continue;
+		memcpy(varname, *env, len);
+		varname[len] = '\0';
+		snprintf(origin, sizeof(origin), "environment variable %s", varname);
+
+		/* a property already given, or a known one */
+		for (i = 0; i < cfg->nprops && !found; i++)
+		{
+			char		candidate[256];
+
+			env_name_for(cfg->props[i].name, candidate, sizeof(candidate));
+			if (strcmp(candidate, varname) == 0)
+			{
+				snprintf(propname, sizeof(propname), "%s", cfg->props[i].name);
+				found = true;
+			}
+		}
+		for (i = 0; i < NUM_PROP_DEFS && !found; i++)
+		{
+			char		candidate[256];
+
+			env_name_for(prop_defs[i].name, candidate, sizeof(candidate));
+			if (strcmp(candidate, varname) == 0)
+			{
+				snprintf(propname, sizeof(propname), "%s", prop_defs[i].name);
+				found = true;
+			}
+		}
+		if (!found && strncmp(varname, SINK_ENV_PREFIX "KAFKA_",
+							  strlen(SINK_ENV_PREFIX "KAFKA_")) == 0)
+		{
+			const char *p = varname + strlen(SINK_ENV_PREFIX);
+			size_t		n = 0;
+
+			for (; *p && n + 1 < sizeof(propname); p++)
+				propname[n++] = *p == '_' ? '.' : (char) tolower((unsigned char) *p);
+			propname[n] = '\0';
+			found = true;
+		}
+		if (!found)
+		{
+			sink_log_warning("ignoring environment variable %s: it does not name a property",
+							 varname);
+			continue;
+		}
+		if (!sink_config_set(cfg, propname, eq + 1, origin))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Is this property's value a secret? */
+bool
+sink_config_is_secret(const char *name)
+{
+	const PropDef *def = find_def(name);
+
+	if (def)
+		return (def->flags & PROP_SECRET) != 0;
+	/* librdkafka: sasl.password, ssl.key.password, ssl.key.pem, ... */
+	return strstr(name, "password") != NULL ||
+		strstr(name, "secret") != NULL ||
+		strstr(name, "ssl.key.pem") != NULL ||
+		strstr(name, "sasl.oauthbearer.config") != NULL ||
+		strstr(name, "sasl.jaas.config") != NULL;
+}
+
+/* Is this property forwarded to the plugin? */
+bool
+sink_config_is_plugin_option(const char *name)
+{
+	const PropDef *def = find_def(name);
+
+	return def && (def->flags & PROP_PLUGIN);
+}
+
+/* Edit distance, for "did you mean" hints; short strings only. */
+static int
+edit_distance(const char *a, const char *b)
+{
+	int			la = (int) strlen(a);
+	int			lb = (int) strlen(b);
+	int			row[128];
+	int			i;
+	int			j;
+
+	if (la >= 127 || lb >= 127)
+		return INT_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++)
+	{
+		int			diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++)
+		{
+			int			up = row[j];
+			int			best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Report an unknown property, with the closest known name if any. */
+static void
+report_unknown(const SinkProp *prop)
+{
+	const char *best = NULL;
+	int			bestdist = 4;
+	int			i;
+
+	sink_log_error("%s: unknown property \"%s\"", prop->origin, prop->name);
+	for (i = 0; i < NUM_PROP_DEFS; i++)
+	{
+		int			d = edit_distance(prop->name, prop_defs[i].name);
+
+		if (d < bestdist)
+		{
+			bestdist = d;
+			best = prop_defs[i].name;
+		}
+	}
+	if (best)
+		sink_log_hint("Did you mean \"%s\"?", best);
+	else
+		sink_log_hint("Properties take the Debezium PostgreSQL connector's names; librdkafka properties take the prefix \"kafka.\".");
+}
+
+/* Report a bad value without showing secrets. */
+static void
+report_value(const SinkProp *prop, const char *what)
+{
+	if (sink_config_is_secret(prop->name))
+		sink_log_error("%s: invalid value for property \"%s\": %s",
+					   prop->origin, prop->name, what);
+	else
+		sink_log_error("%s: invalid value \"%s\" for property \"%s\": %s",
+					   prop->origin, prop->value, prop->name, what);
+}
+
+/* Parse a boolean as Kafka's ConfigDef does: true or false, any case. */
+static bool
+parse_bool(const char *s, bool *result)
+{
+	if (strcasecmp(s, "true") == 0)
+		*result = true;
+	else if (strcasecmp(s, "false") == 0)
+		*result = false;
+	else
+		return false;
+	return true;
+}
+
+/* Parse a decimal integer in [min, max]. */
+static bool
+parse_long(const char *s, long min, long max, long *result)
+{
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*result = v;
+	return true;
+}
+
+/* Is s one of the '|'-separated choices (case-insensitive)? */
+static bool
+enum_matches(const char *choices, const char *s)
+{
+	const char *p = choices;
+	size_t		len = strlen(s);
+
+	while (*p)
+	{
+		const char *bar = strchr(p, '|');
+		size_t		n = bar ? (size_t) (bar - p) : strlen(p);
+
+		if (n == len && strncasecmp(p, s, n) == 0)
+			return true;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return false;
+}
+
+/* Check skipped.operations: a comma list of c, u, d, t, or "none". */
+static bool
+valid_operations(const char *s)
+{
+	char	   *copy = strdup(s);
+	char	   *save = NULL;
+	char	   *tok;
+	bool		ok = copy != NULL;
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && ok;
+		 tok = strtok_r(NULL, ",", &save))
+	{
+		tok = trim(tok);
+		if (strcmp(tok, "c") != 0 && strcmp(tok, "u") != 0 &&
+			strcmp(tok, "d") != 0 && strcmp(tok, "t") != 0 &&
+			strcmp(tok, "none") != 0)
+			ok = false;
+	}
+	free(copy);
+	return ok;
+}
+
+/* Slot names: as PostgreSQL's ReplicationSlotValidateName. */
+static bool
+valid_slot_name(const char *s)
+{
+	size_t		n = strlen(s);
+	size_t		i;
+
+	if (n == 0 || n > 63)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+			  s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Topic name characters, as Kafka's Topic.validate. */
+static bool
+valid_topic_prefix(const char *s)
+{
+	size_t		n = strlen(s);
+	size_t		i;
+
+	if (n == 0 || n > 249)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char) s[i]) || s[i] == '.' || s[i] == '_' ||
+			  s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Check one known property's value; logs and returns false if bad. */
+static bool
+check_value(const PropDef *def, const SinkProp *prop)
+{
+	bool		b;
+	long		l;
+
+	switch (def->type)
+	{
+		case PT_STRING:
+		case PT_LIST:
+			return true;
+		case PT_BOOL:
+			if (parse_bool(prop->value, &b))
+				return true;
+			report_value(prop, "expected true or false");
+			return false;
+		case PT_INT:
+			if (parse_long(prop->value, def->min, def->max, &l))
+				return true;
+			{
+				char		what[128];
+
+				if (def->min == def->max)
+					snprintf(what, sizeof(what), "expected %ld", def->min);
+				else
+					snprintf(what, sizeof(what),
+							 "expected an integer between %ld and %ld",
+							 def->min, def->max);
+				report_value(prop, what);
+			}
+			return false;
+		case PT_ENUM:
+			if (enum_matches(def->choices, prop->value))
+				return true;
+			{
+				char		what[512];
+				char	   *p;
+
+				snprintf(what, sizeof(what), "expected one of %s",
+						 def->choices);
+				for (p = what; *p; p++)
+					if (*p == '|')
+						*p = ',';
+				report_value(prop, what);
+			}
+			return false;
+		case PT_OPS:
+			if (valid_operations(prop->value))
+				return true;
+			report_value(prop, "expected a comma-separated list of c, u, d and t, or none");
+			return false;
+	}
+	return false;
+}
+
+/* The value of a property, or a default. */
+static const char *
+get_default(const SinkConfig *cfg, const char *name, const char *dflt)
+{
+	const char *v = sink_config_get(cfg, name);
+
+	return v ? v : dflt;
+}
+
+/* Check everything and fill the typed view. */
+bool
+sink_config_validate(SinkConfig *cfg)
+{
+	bool		ok = true;
+	int			i;
+	long		l;
+	const char *v;
+	const SinkProp *prop;
+
+	for (i = 0; i < cfg->nprops; i++)
+	{
+		const SinkProp *p = &cfg->props[i];
+		const PropDef *def = find_def(p->name);
+
+		if (strncmp(p->name, SINK_KAFKA_PREFIX, strlen(SINK_KAFKA_PREFIX)) == 0)
+		{
+			/* librdkafka checks these itself (sink_kafka_conf_new) */
+			if (p->name[strlen(SINK_KAFKA_PREFIX)] == '\0')
+			{
+				report_unknown(p);
+				ok = false;
+			}
+			continue;
+		}
+		if (def == NULL)
+		{
+			report_unknown(p);
+			ok = false;
+			continue;
+		}
+		if (!check_value(def, p))
+			ok = false;
+	}
+
+	for (i = 0; i < NUM_PROP_DEFS; i++)
+	{
+		if ((prop_defs[i].flags & PROP_REQUIRED) &&
+			(sink_config_get(cfg, prop_defs[i].name) == NULL ||
+			 sink_config_get(cfg, prop_defs[i].name)[0] == '\0'))
+		{
+			sink_log_error("%s: required property \"%s\" is not set",
+						   cfg->path ? cfg->path : "configuration",
+						   prop_defs[i].name);
+			ok = false;
+		}
+	}
+	if (sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers") == NULL)
+	{
+		sink_log_error("%s: required property \"%s\" is not set",
+					   cfg->path ? cfg->path : "configuration",
+					   SINK_KAFKA_PREFIX "bootstrap.servers");
+		ok = false;
+	}
+
+	/* values with rules beyond their type */
+	prop = sink_config_find(cfg, "topic.prefix");
+	if (prop && prop->value[0] != '\0' && !valid_topic_prefix(prop->value))
+	{
+		report_value(prop, "a topic prefix may only contain ASCII letters, digits, '.', '_' and '-'");
+		ok = false;
+	}
+	prop = sink_config_find(cfg, "slot.name");
+	if (prop && !valid_slot_name(prop->value))
+	{
+		report_value(prop, "a slot name may only contain lower case letters, digits and '_', at most 63 of them");
+		ok = false;
+	}
+	prop = sink_config_find(cfg, "topic.creation.default.partitions");
+	if (prop && strcmp(prop->value, "0") == 0)
+	{
+		report_value(prop, "use -1 for the broker's default");
+		ok = false;
+	}
+	prop = sink_config_find(cfg, "topic.creation.default.replication.factor");
+	if (prop && strcmp(prop->value, "0") == 0)
+	{
+		report_value(prop, "use -1 for the broker's default");
+		ok = false;
+	}
+	if (!ok)
+		return false;
+
+	/* the typed view */
+	cfg->name = get_default(cfg, "name", NULL);
+	cfg->topic_prefix = sink_config_get(cfg, "topic.prefix");
+	cfg->slot_name = get_default(cfg, "slot.name", "debezium");
+	parse_bool(get_default(cfg, "slot.drop.on.stop", "false"),
+			   &cfg->slot_drop_on_stop);
+	parse_bool(get_default(cfg, "extended.headers.enabled", "true"),
+			   &cfg->extended_headers);
+	cfg->snapshot_mode = get_default(cfg, "snapshot.mode", "initial");
+	parse_long(get_default(cfg, "status.update.interval.ms", "10000"),
+			   0, INT_MAX, &l);
+	cfg->status_interval_ms = (int) l;
+	parse_long(get_default(cfg, "http.port", "8083"), 0, 65535, &l);
+	cfg->http_port = (int) l;
+	parse_long(get_default(cfg, "topic.creation.default.partitions", "-1"),
+			   -1, 1000000, &l);
+	cfg->topic_partitions = (int) l;
+	parse_long(get_default(cfg, "topic.creation.default.replication.factor", "-1"),
+			   -1, 32767, &l);
+	cfg->topic_replication_factor = (int) l;
+
+	/* accepted for compatibility, but they do nothing here: say so */
+	v = sink_config_get(cfg, "publication.name");
+	if (v)
+		sink_log_info("property \"publication.name\" is ignored: the wal2dbz plugin does not use publications");
+	if (strcasecmp(cfg->snapshot_mode, "no_data") != 0 &&
+		strcasecmp(cfg->snapshot_mode, "never") != 0)
+		sink_log_warning("snapshot.mode \"%s\": snapshots are not implemented yet; streaming starts at the slot's position without a snapshot, as with \"no_data\"",
+						 cfg->snapshot_mode);
+	return true;
+}
+
+/* Log the configuration at debug level, secrets masked. */
+void
+sink_config_log(const SinkConfig *cfg)
+{
+	int			i;
+
+	if (!sink_log_enabled(SINK_LOG_DEBUG))
+		return;
+	for (i = 0; i < cfg->nprops; i++)
+		sink_log_debug("property %s = %s (%s)", cfg->props[i].name,
+					   sink_config_is_secret(cfg->props[i].name) ?
+					   "********" : cfg->props[i].value,
+					   cfg->props[i].origin);
+}
+
+/* Free everything. */
+void
+sink_config_free(SinkConfig *cfg)
+{
+	int			i;
+
+	for (i = 0; i < cfg->nprops; i++)
+	{
+		free(cfg->props[i].name);
+		free(cfg->props[i].value);
+		free(cfg->props[i].origin);
+	}
+	free(cfg->props);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

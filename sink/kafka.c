@@ -1,0 +1,922 @@
+/*-------------------------------------------------------------------------
+ *
+ * kafka.c
+ *	  The Kafka producer of wal2dbz-sink (librdkafka).
+ *
+ * The producer is idempotent with acks=all, so a delivery report means
+ * the record is durable and in order; delivery reports are the only thing
+ * that moves the LSN confirmed to PostgreSQL (lsn.c).  Records are keyed
+ * by the plugin and partitioned by librdkafka's "murmur2_random", which is
+ * the Java client's murmur2 for non-null keys: a key lands on the same
+ * partition as with Debezium.  Null keys (tables without a primary key or
+ * replica identity) go to a random partition, as the Java client's sticky
+ * partitioner spreads them; no order is promised for them by either.
+ *
+ * Ownership: librdkafka always copies the key.  A value that is only a
+ * payload from the frame is copied too (RD_KAFKA_MSG_F_COPY); a value
+ * completed with its schema prefix is assembled once into a malloc'd
+ * buffer that passes to librdkafka (RD_KAFKA_MSG_F_FREE) when producev
+ * succeeds, and is ours to free when it fails.  The header list likewise
+ * passes over only on success.  The message opaque is the transaction
+ * entry owned by lsn.c.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  sink/kafka.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "wal2dbz_frame.h"
+
+/* how long topic creation may hold up the stream, and when to retry it */
+#define TOPIC_CREATE_TIMEOUT_MS		15000
+#define TOPIC_CREATE_RETRY_MS		30000
+
+/* delivery errors are logged one by one up to this many, then counted */
+#define MAX_LOGGED_DELIVERY_ERRORS	5
+
+/* key bytes shown when a delivery fails */
+#define MAX_KEY_SHOWN				256
+
+/*
+ * One topic this process has produced to.  The rkt's opaque points back
+ * here, so that delivery reports find the metrics index without a lookup.
+ */
+typedef struct SinkTopic
+{
+	struct SinkTopic *next;		/* hash chain */
+	char	   *name;
+	size_t		len;
+	rd_kafka_topic_t *rkt;
+	int			metrics_idx;
+	bool		created;		/* exists, as far as we know */
+	int64_t		retry_at_ms;	/* next CreateTopics attempt */
+} SinkTopic;
+
+#define TOPIC_HASH_SIZE 256
+
+struct SinkKafka
+{
+	rd_kafka_t *rk;
+	SinkLsn    *lsn;			/* not owned */
+	SinkMetrics *metrics;		/* not owned */
+	SinkTopic  *topics[TOPIC_HASH_SIZE];
+	int			partitions;		/* topic.creation.default.partitions */
+	int			replication_factor;
+	bool		failed;			/* fatal error or failed delivery */
+	bool		closing;		/* destroying: reports no longer matter */
+	uint64_t	delivery_errors;
+	char	   *keybuf;			/* scratch for assembled keys */
+	size_t		keybuf_size;
+	volatile sig_atomic_t *interrupt;	/* set by a signal: stop waiting */
+
+	/*
+	 * The headers Debezium's DebeziumHeaderProducer adds to every change
+	 * event after the record's own: the logical name (topic.prefix), the
+	 * task id ("0": one task), the connector name and a run id, a UUID v7
+	 * made when the task starts (here: when the process starts).
+	 */
+	bool		context_headers;
+	char	   *logical_name;
+	char		run_id[37];
+};
+
+/* the __debezium.context.* header names and the fixed values */
+#define HDR_LOGICAL_NAME	"__debezium.context.connectorLogicalName"
+#define HDR_TASK_ID			"__debezium.context.taskId"
+#define HDR_CONNECTOR_NAME	"__debezium.context.connectorName"
+#define HDR_RUN_ID			"__debezium.context.runId"
+#define TASK_ID				"0"
+#define CONNECTOR_NAME		"postgresql"
+
+/* outcome of creating a topic */
+typedef enum TopicResult
+{
+	TOPIC_OK,					/* exists, or produce to it anyway */
+	TOPIC_FAILED,				/* fatal, logged */
+	TOPIC_INTERRUPTED			/* a stop was requested while waiting */
+} TopicResult;
+
+/* Has a stop been requested? */
+static bool
+interrupted(SinkKafka *sk)
+{
+	return sk->interrupt != NULL && *sk->interrupt;
+}
+
+/* Monotonic milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Set one property, naming it and its origin on failure. */
+static bool
+conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+		 const char *origin)
+{
+	char		errstr[512];
+
+	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) !=
+		RD_KAFKA_CONF_OK)
+	{
+		sink_log_error("%s: property \"%s%s\": %s", origin,
+					   SINK_KAFKA_PREFIX, name, errstr);
+		return false;
+	}
+	return true;
+}
+
+/* Build the producer configuration; see kafka.h. */
+rd_kafka_conf_t *
+sink_kafka_conf_new(const SinkConfig *cfg)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	bool		ok = true;
+	int			i;
+	const char *v;
+
+	/*
+	 * Defaults first, so that kafka.* can override them.  The queue limit is
+	 * far below librdkafka's 1 GB: the stream waits for Kafka anyway, and a
+	 * small queue keeps the resident size small.
+	 */
+	ok &= conf_set(conf, "enable.idempotence", "true", "default");
+	ok &= conf_set(conf, "acks", "all", "default");
+	ok &= conf_set(conf, "partitioner", "murmur2_random", "default");
+	ok &= conf_set(conf, "queue.buffering.max.kbytes", "16384", "default");
+	ok &= conf_set(conf, "client.id", cfg->name ? cfg->name : "wal2dbz-sink",
+				   "default");
+
+	for (i = 0; i < cfg->nprops; i++)
+	{
+		const SinkProp *prop = &cfg->props[i];
+
+		if (strncmp(prop->name, SINK_KAFKA_PREFIX,
+					strlen(SINK_KAFKA_PREFIX)) != 0)
+			continue;
+		if (!conf_set(conf, prop->name + strlen(SINK_KAFKA_PREFIX),
+					  prop->value, prop->origin))
+			ok = false;
+	}
+	if (!ok)
+	{
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+
+	/* weaker settings are allowed, but the promise no longer holds */
+	v = sink_config_get(cfg, SINK_KAFKA_PREFIX "acks");
+	if (v && strcmp(v, "all") != 0 && strcmp(v, "-1") != 0)
+		sink_log_warning("kafka.acks=%s: a record acknowledged by the leader alone can be lost, and its WAL is released all the same",
+						 v);
+	v = sink_config_get(cfg, SINK_KAFKA_PREFIX "enable.idempotence");
+	if (v && strcasecmp(v, "true") != 0)
+		sink_log_warning("kafka.enable.idempotence=%s: retries may reorder or duplicate records",
+						 v);
+	return conf;
+}
+
+/*
+ * The part of a key worth showing in a message: with key schemas enabled
+ * the payload comes last, after a long schema, so show it from
+ * "payload": on; otherwise the first MAX_KEY_SHOWN bytes.
+ */
+static void
+key_for_log(const char *key, size_t len, const char **shown, int *shown_len,
+			bool *cut)
+{
+	static const char marker[] = "\"payload\":";
+	const char *p = key ? memmem(key, len, marker, sizeof(marker) - 1) : NULL;
+
+	if (key == NULL)
+	{
+		*shown = "null";
+		*shown_len = 4;
+		*cut = false;
+		return;
+	}
+	if (p)
+	{
+		len -= (size_t) (p - key);
+		key = p;
+	}
+	*shown = key;
+	*cut = len > MAX_KEY_SHOWN;
+	*shown_len = (int) (*cut ? MAX_KEY_SHOWN : len);
+}
+
+/*
+ * Delivery report: called exactly once per message, from rd_kafka_poll()
+ * or rd_kafka_flush() on the main thread.
+ */
+static void
+dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkmessage, void *opaque)
+{
+	SinkKafka  *sk = opaque;
+	SinkLsnTxn *txn = rkmessage->_private;
+	SinkTopic  *topic = rd_kafka_topic_opaque(rkmessage->rkt);
+
+	(void) rk;
+	if (sk->closing)
+		return;
+	if (rkmessage->err)
+	{
+		sk->failed = true;
+		sk->delivery_errors++;
+		sink_metrics_error(sk->metrics);
+		if (sk->delivery_errors <= MAX_LOGGED_DELIVERY_ERRORS)
+		{
+			const char *shown;
+			int			shown_len;
+			bool		cut;
+
+			key_for_log(rkmessage->key, rkmessage->key_len, &shown,
+						&shown_len, &cut);
+			sink_log_error("could not deliver record to topic \"%s\" (key %.*s%s, %zu bytes): %s",
+						   topic->name, shown_len, shown, cut ? "..." : "",
+						   rkmessage->len,
+						   rd_kafka_err2str(rkmessage->err));
+			if (rkmessage->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+				sink_log_hint("Raise the topic's max.message.bytes and \"kafka.message.max.bytes\", or leave the large column out with \"column.exclude.list\".");
+		}
+		sink_lsn_delivered(sk->lsn, txn, false);
+		return;
+	}
+	sink_metrics_delivered(sk->metrics, topic->metrics_idx, 1,
+						   rkmessage->len + rkmessage->key_len);
+	sink_lsn_delivered(sk->lsn, txn, true);
+}
+
+/*
+ * Error callback.  Errors other than __FATAL are informational: the client
+ * recovers by itself (librdkafka's idempotent_producer example).
+ */
+static void
+error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	SinkKafka  *sk = opaque;
+
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+	{
+		char		errstr[512];
+		rd_kafka_resp_err_t orig;
+
+		orig = rd_kafka_fatal_error(rk, errstr, sizeof(errstr));
+		sink_log_error("fatal Kafka producer error: %s: %s",
+					   rd_kafka_err2name(orig), errstr);
+		sk->failed = true;
+		sink_lsn_fail(sk->lsn);
+		sink_metrics_error(sk->metrics);
+	}
+	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		sink_log_warning("all Kafka brokers are down: %s", reason);
+	else
+		sink_log_debug("kafka: %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* librdkafka's own log lines, mapped onto our levels. */
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void) rk;
+	if (level <= 3)
+		sink_log_warning("kafka: %s: %s", fac, buf);
+	else if (level <= 6)
+		sink_log_debug("kafka: %s: %s", fac, buf);
+	else
+		sink_log_trace("kafka: %s: %s", fac, buf);
+}
+
+/*
+ * Make a UUID version 7 (RFC 9562: Unix milliseconds, then random bits),
+ * as Debezium's UUIDUtils.generateNewUUID does for the run id.
+ */
+static void
+make_run_id(char *out, size_t outlen)
+{
+	unsigned char b[16];
+	struct timespec ts;
+	uint64_t	ms;
+	size_t		got = 0;
+	int			i;
+
+	while (got < sizeof(b))
+	{
+		ssize_t		n = getrandom(b + got, sizeof(b) - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+	}
+	for (i = (int) got; i < (int) sizeof(b); i++)
+		b[i] = (unsigned char) rand();	/* getrandom failed: still unique enough */
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+	for (i = 5; i >= 0; i--)
+	{
+		b[i] = (unsigned char) (ms & 0xff);
+		ms >>= 8;
+	}
+	b[6] = (unsigned char) (0x70 | (b[6] & 0x0f));	/* version 7 */
+	b[8] = (unsigned char) (0x80 | (b[8] & 0x3f));	/* variant 10 */
+	snprintf(out, outlen,
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+			 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Create the producer. */
+SinkKafka *
+sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
+{
+	SinkKafka  *sk;
+	rd_kafka_conf_t *conf;
+	char		errstr[512];
+
+	sk = calloc(1, sizeof(*sk));
+	if (sk == NULL)
+	{
+		sink_log_error("out of memory");
+		return NULL;
+	}
+	sk->lsn = lsn;
+	sk->metrics = metrics;
+	sk->partitions = cfg->topic_partitions;
+	sk->replication_factor = cfg->topic_replication_factor;
+	sk->context_headers = cfg->extended_headers;
+	sk->logical_name = strdup(cfg->topic_prefix);
+	if (sk->logical_name == NULL)
+	{
+		sink_log_error("out of memory");
+		goto error;
+	}
+	make_run_id(sk->run_id, sizeof(sk->run_id));
+	sink_log_debug("run id %s", sk->run_id);
+
+	conf = sink_kafka_conf_new(cfg);
+	if (conf == NULL)
+		goto error;
+	rd_kafka_conf_set_opaque(conf, sk);
+	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	rd_kafka_conf_set_log_cb(conf, log_cb);
+
+	sk->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (sk->rk == NULL)
+	{
+		/* rd_kafka_new frees conf only on success */
+		rd_kafka_conf_destroy(conf);
+		sink_log_error("could not create Kafka producer: %s", errstr);
+		goto error;
+	}
+	conf = NULL;				/* owned by sk->rk now */
+	return sk;
+
+error:
+	free(sk->logical_name);
+	free(sk);
+	return NULL;
+}
+
+/* FNV-1a over the topic bytes. */
+static unsigned int
+topic_hash(const char *name, size_t len)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		h ^= (unsigned char) name[i];
+		h *= 16777619u;
+	}
+	return h % TOPIC_HASH_SIZE;
+}
+
+/* Make the topic's librdkafka handle; false on failure (logged). */
+static bool
+topic_handle(SinkKafka *sk, SinkTopic *topic)
+{
+	rd_kafka_topic_conf_t *tconf;
+
+	/* a copy of the default topic conf, which holds our partitioner */
+	tconf = rd_kafka_default_topic_conf_dup(sk->rk);
+	rd_kafka_topic_conf_set_opaque(tconf, topic);
+	topic->rkt = rd_kafka_topic_new(sk->rk, topic->name, tconf); /* takes tconf */
+	if (topic->rkt == NULL)
+	{
+		sink_log_error("could not create topic handle for \"%s\": %s",
+					   topic->name, rd_kafka_err2str(rd_kafka_last_error()));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Wait until every partition of a topic we just created can take records.
+ *
+ * CreateTopics returns once the controller has the topic, before the
+ * broker has created the partitions' logs.  A produce request that reaches
+ * a partition in between fails and is retried; but an idempotent producer
+ * pipelines batches, and a later batch that arrives just after the log
+ * exists is accepted as the producer's first (a new partition has no
+ * producer state to check sequences against).  The retried first batch is
+ * then answered DUPLICATE_SEQUENCE_NUMBER, which librdkafka reports as
+ * delivered: a silent loss, seen with librdkafka 2.0.2 and Kafka 4.1.
+ * Asking each partition's leader for its offsets succeeds only once its
+ * log exists, so nothing is produced before that.
+ */
+static TopicResult
+wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	int			npartitions = 0;
+	int			p;
+
+	/* the partition count and leaders, from a fresh metadata request */
+	while (now_ms() < deadline && !interrupted(sk))
+	{
+		rd_kafka_resp_err_t err;
+		bool		ready = false;
+
+		err = rd_kafka_metadata(sk->rk, 0, topic->rkt, &md, 1000);
+		rd_kafka_poll(sk->rk, 0);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		{
+			if (md->topic_cnt == 1 && md->topics[0].err == 0 &&
+				md->topics[0].partition_cnt > 0)
+			{
+				ready = true;
+				npartitions = md->topics[0].partition_cnt;
+				for (p = 0; p < npartitions; p++)
+					if (md->topics[0].partitions[p].err != 0 ||
+						md->topics[0].partitions[p].leader < 0)
+						ready = false;
+			}
+			rd_kafka_metadata_destroy(md);
+		}
+		if (ready)
+			break;
+		npartitions = 0;
+		rd_kafka_poll(sk->rk, 100);
+	}
+
+	/* each partition's log: its leader answers ListOffsets */
+	for (p = 0; p < npartitions; p++)
+	{
+		rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+		while (now_ms() < deadline && !interrupted(sk))
+		{
+			int64_t		lo;
+			int64_t		hi;
+
+			err = rd_kafka_query_watermark_offsets(sk->rk, topic->name, p,
+												   &lo, &hi, 1000);
+			rd_kafka_poll(sk->rk, 0);
+			if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+				break;
+			rd_kafka_poll(sk->rk, 50);
+		}
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			npartitions = 0;
+	}
+	if (interrupted(sk))
+		return TOPIC_INTERRUPTED;
+	if (npartitions == 0)
+	{
+		sink_log_error("topic \"%s\" was created but its partitions did not become available within %d ms",
+					   topic->name, TOPIC_CREATE_TIMEOUT_MS);
+		return TOPIC_FAILED;
+	}
+	sink_log_debug("topic \"%s\" has %d partition(s), all available",
+				   topic->name, npartitions);
+	return TOPIC_OK;
+}
+
+/*
+ * Create the topic through the Admin API with the configured partitions
+ * and replication factor.  An existing topic is fine.  If the broker does
+ * not answer, or refuses for lack of rights, produce anyway (the topic may
+ * exist, or the broker may create it) and try again later.
+ */
+static TopicResult
+create_topic(SinkKafka *sk, SinkTopic *topic)
+{
+	char		errstr[512];
+	rd_kafka_NewTopic_t *newtopic;
+	rd_kafka_AdminOptions_t *options;
+	rd_kafka_queue_t *rkqu;
+	rd_kafka_event_t *rkev = NULL;
+	int64_t		deadline = now_ms() + TOPIC_CREATE_TIMEOUT_MS;
+	TopicResult result = TOPIC_OK;
+
+	newtopic = rd_kafka_NewTopic_new(topic->name, sk->partitions,
+									 sk->replication_factor,
+									 errstr, sizeof(errstr));
+	if (newtopic == NULL)
+	{
+		sink_log_error("could not create topic \"%s\": %s", topic->name,
+					   errstr);
+		return TOPIC_FAILED;
+	}
+	options = rd_kafka_AdminOptions_new(sk->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_request_timeout(options, TOPIC_CREATE_TIMEOUT_MS,
+											  errstr, sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(options,
+												TOPIC_CREATE_TIMEOUT_MS - 1000,
+												errstr, sizeof(errstr));
+	rkqu = rd_kafka_queue_new(sk->rk);
+	rd_kafka_CreateTopics(sk->rk, &newtopic, 1, options, rkqu);
+
+	/* keep serving delivery reports while we wait */
+	while (rkev == NULL && now_ms() < deadline && !interrupted(sk))
+	{
+		rkev = rd_kafka_queue_poll(rkqu, 100);
+		rd_kafka_poll(sk->rk, 0);
+	}
+
+	if (rkev == NULL && interrupted(sk))
+		result = TOPIC_INTERRUPTED;
+	else if (rkev == NULL)
+	{
+		sink_log_warning("could not create topic \"%s\": no answer from Kafka within %d ms; will try again",
+						 topic->name, TOPIC_CREATE_TIMEOUT_MS);
+		topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
+	}
+	else if (rd_kafka_event_error(rkev))
+	{
+		sink_log_warning("could not create topic \"%s\": %s; will try again",
+						 topic->name, rd_kafka_event_error_string(rkev));
+		topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
+	}
+	else
+	{
+		const rd_kafka_CreateTopics_result_t *res;
+		const rd_kafka_topic_result_t **results;
+		size_t		nresults;
+		rd_kafka_resp_err_t err;
+
+		res = rd_kafka_event_CreateTopics_result(rkev);
+		results = rd_kafka_CreateTopics_result_topics(res, &nresults);
+		err = nresults == 1 ? rd_kafka_topic_result_error(results[0]) :
+			RD_KAFKA_RESP_ERR__FAIL;
+		switch (err)
+		{
+			case RD_KAFKA_RESP_ERR_NO_ERROR:
+				sink_log_info("created topic \"%s\"", topic->name);
+				/* FALLTHROUGH */
+			case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
+				/* it may have been created a moment ago by someone else */
+				topic->created = true;
+				if (topic->rkt == NULL && !topic_handle(sk, topic))
+					result = TOPIC_FAILED;
+				else
+					result = wait_topic_ready(sk, topic,
+											  now_ms() + TOPIC_CREATE_TIMEOUT_MS);
+				if (result == TOPIC_INTERRUPTED)
+					topic->created = false;
+				break;
+			case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+			case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+			case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+			case RD_KAFKA_RESP_ERR__TIMED_OUT:
+			case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:
+				sink_log_warning("could not create topic \"%s\": %s; producing to it anyway",
+								 topic->name,
+								 nresults == 1 && rd_kafka_topic_result_error_string(results[0]) ?
+								 rd_kafka_topic_result_error_string(results[0]) :
+								 rd_kafka_err2str(err));
+				topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
+				break;
+			default:
+				sink_log_error("could not create topic \"%s\": %s", topic->name,
+							   nresults == 1 && rd_kafka_topic_result_error_string(results[0]) ?
+							   rd_kafka_topic_result_error_string(results[0]) :
+							   rd_kafka_err2str(err));
+				sink_log_hint("Check \"topic.creation.default.partitions\" and \"topic.creation.default.replication.factor\" against the cluster, or create the topic yourself.");
+				result = TOPIC_FAILED;
+				break;
+		}
+	}
+
+	if (rkev)
+		rd_kafka_event_destroy(rkev);
+	rd_kafka_queue_destroy(rkqu);
+	rd_kafka_AdminOptions_destroy(options);
+	rd_kafka_NewTopic_destroy(newtopic);
+	return result;
+}
+
+/*
+ * Find or add a topic.  Its handle is made later, in topic_handle(), so
+ * that the first metadata request for it cannot have the broker
+ * auto-create it with default settings before our CreateTopics arrives.
+ */
+static SinkTopic *
+get_topic(SinkKafka *sk, const char *name, size_t len)
+{
+	unsigned int h = topic_hash(name, len);
+	SinkTopic  *topic;
+
+	for (topic = sk->topics[h]; topic; topic = topic->next)
+		if (topic->len == len && memcmp(topic->name, name, len) == 0)
+			return topic;
+
+	topic = calloc(1, sizeof(*topic));
+	if (topic == NULL || (topic->name = strndup(name, len)) == NULL)
+	{
+		free(topic);
+		sink_log_error("out of memory");
+		return NULL;
+	}
+	topic->len = len;
+	topic->metrics_idx = sink_metrics_topic(sk->metrics, topic->name);
+	topic->next = sk->topics[h];
+	sk->topics[h] = topic;
+	return topic;
+}
+
+/* Produce the record of a RECORD frame. */
+SinkProduceResult
+sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
+				   SinkSchema *schema, SinkLsnTxn *txn)
+{
+	SinkTopic  *topic;
+	rd_kafka_headers_t *hdrs = NULL;
+	rd_kafka_resp_err_t err;
+	const char *key = frame->key;
+	size_t		key_len = frame->key ? (size_t) frame->key_len : 0;
+	char	   *value = (char *) frame->value;
+	size_t		value_len = frame->value ? (size_t) frame->value_len : 0;
+	int			msgflags = RD_KAFKA_MSG_F_COPY;
+
+	if (sk->failed)
+		return SINK_PRODUCE_ERROR;
+
+	/* a record with a schema id takes the schema's topic */
+	if (schema && frame->topic_len == 0)
+	{
+		if (schema->producer_topic == NULL)
+			schema->producer_topic = get_topic(sk, schema->topic,
+											   schema->topic_len);
+		topic = schema->producer_topic;
+	}
+	else
+		topic = get_topic(sk, frame->topic, frame->topic_len);
+	if (topic == NULL)
+		goto error;
+	if (!topic->created && now_ms() >= topic->retry_at_ms)
+	{
+		switch (create_topic(sk, topic))
+		{
+			case TOPIC_OK:
+				break;
+			case TOPIC_FAILED:
+				goto error;
+			case TOPIC_INTERRUPTED:
+				return SINK_PRODUCE_INTERRUPTED;
+		}
+	}
+	if (topic->rkt == NULL && !topic_handle(sk, topic))
+		goto error;
+
+	/* complete the payloads with the schema's prefixes; null stays null */
+	if (schema && frame->key && schema->key_prefix_len > 0)
+	{
+		key_len = sink_schema_assembled_len(schema->key_prefix,
+											schema->key_prefix_len, key_len);
+		if (key_len > sk->keybuf_size)
+		{
+			char	   *buf = realloc(sk->keybuf, key_len);
+
+			if (buf == NULL)
+				goto oom;
+			sk->keybuf = buf;
+			sk->keybuf_size = key_len;
+		}
+		sink_schema_assemble(sk->keybuf, schema->key_prefix,
+							 schema->key_prefix_len, frame->key,
+							 (size_t) frame->key_len);
+		key = sk->keybuf;
+	}
+	if (schema && frame->value && schema->value_prefix_len > 0)
+	{
+		value_len = sink_schema_assembled_len(schema->value_prefix,
+											  schema->value_prefix_len,
+											  value_len);
+		value = malloc(value_len);
+		if (value == NULL)
+			goto oom;
+		sink_schema_assemble(value, schema->value_prefix,
+							 schema->value_prefix_len, frame->value,
+							 (size_t) frame->value_len);
+		msgflags = RD_KAFKA_MSG_F_FREE;
+	}
+
+	/* the record's own headers, then Debezium's context headers */
+	if (frame->nheaders > 0 ||
+		(sk->context_headers && (frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT)))
+	{
+		SinkFrameHeader header;
+		size_t		pos = 0;
+
+		hdrs = rd_kafka_headers_new(frame->nheaders + 4);
+		while (sink_frame_header_next(frame, &pos, &header))
+			rd_kafka_header_add(hdrs, header.name, (ssize_t) header.name_len,
+								header.value,
+								header.value ? (ssize_t) header.value_len : 0);
+		if (sk->context_headers && (frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT))
+		{
+			rd_kafka_header_add(hdrs, HDR_LOGICAL_NAME, -1, sk->logical_name, -1);
+			rd_kafka_header_add(hdrs, HDR_TASK_ID, -1, TASK_ID, -1);
+			rd_kafka_header_add(hdrs, HDR_CONNECTOR_NAME, -1, CONNECTOR_NAME, -1);
+			rd_kafka_header_add(hdrs, HDR_RUN_ID, -1, sk->run_id, -1);
+		}
+	}
+
+	if (hdrs)
+		err = rd_kafka_producev(sk->rk,
+								RD_KAFKA_V_RKT(topic->rkt),
+								RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+								RD_KAFKA_V_MSGFLAGS(msgflags),
+								RD_KAFKA_V_KEY(key, key_len),
+								RD_KAFKA_V_VALUE(value, value_len),
+								RD_KAFKA_V_HEADERS(hdrs),
+								RD_KAFKA_V_OPAQUE(txn),
+								RD_KAFKA_V_END);
+	else
+		err = rd_kafka_producev(sk->rk,
+								RD_KAFKA_V_RKT(topic->rkt),
+								RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+								RD_KAFKA_V_MSGFLAGS(msgflags),
+								RD_KAFKA_V_KEY(key, key_len),
+								RD_KAFKA_V_VALUE(value, value_len),
+								RD_KAFKA_V_OPAQUE(txn),
+								RD_KAFKA_V_END);
+
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		return SINK_PRODUCE_OK; /* hdrs and an F_FREE value are librdkafka's */
+
+	/* on failure the headers and an assembled value are still ours */
+	if (hdrs)
+		rd_kafka_headers_destroy(hdrs);
+	if (msgflags == RD_KAFKA_MSG_F_FREE)
+		free(value);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return SINK_PRODUCE_QUEUE_FULL;
+
+	{
+		const char *shown;
+		int			shown_len;
+		bool		cut;
+
+		key_for_log(key, key_len, &shown, &shown_len, &cut);
+		sink_log_error("could not produce record to topic \"%s\" (key %.*s%s, %zu bytes): %s",
+					   topic->name, shown_len, shown, cut ? "..." : "",
+					   value_len, rd_kafka_err2str(err));
+	}
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+		sink_log_hint("The record is larger than \"kafka.message.max.bytes\"; raise it (and the topic's max.message.bytes), or leave the large column out with \"column.exclude.list\".");
+	goto error;
+
+oom:
+	sink_log_error("out of memory");
+error:
+	sk->failed = true;
+	sink_lsn_fail(sk->lsn);
+	sink_metrics_error(sk->metrics);
+	return SINK_PRODUCE_ERROR;
+}
+
+/* Let long waits (topic creation) end early when *interrupt is set. */
+void
+sink_kafka_set_interrupt(SinkKafka *sk, volatile sig_atomic_t *interrupt)
+{
+	sk->interrupt = interrupt;
+}
+
+/* Serve delivery reports. */
+void
+sink_kafka_poll(SinkKafka *sk, int timeout_ms)
+{
+	rd_kafka_poll(sk->rk, timeout_ms);
+}
+
+/* Fatal error or failed delivery? */
+bool
+sink_kafka_failed(SinkKafka *sk)
+{
+	return sk->failed;
+}
+
+/* Wait for every delivery report. */
+int
+sink_kafka_drain(SinkKafka *sk, int timeout_ms, volatile sig_atomic_t *abort)
+{
+	int64_t		deadline = now_ms() + timeout_ms;
+
+	while (!*abort && rd_kafka_outq_len(sk->rk) > 0 && now_ms() < deadline)
+		rd_kafka_poll(sk->rk, 50);
+	return rd_kafka_outq_len(sk->rk);
+}
+
+/* Destroy the producer and the topic table. */
+void
+sink_kafka_destroy(SinkKafka *sk)
+{
+	int			i;
+
+	if (sk == NULL)
+		return;
+	if (sk->delivery_errors > MAX_LOGGED_DELIVERY_ERRORS)
+		sink_log_error("%" PRIu64 " records could not be delivered in all",
+					   sk->delivery_errors);
+
+	/*
+	 * What is still queued was never confirmed to PostgreSQL, so it is sent
+	 * again after a restart; purge it rather than wait for it.  From here on
+	 * delivery reports are ignored, since the topics they point to go away.
+	 */
+	sk->closing = true;
+	rd_kafka_purge(sk->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	for (i = 0; i < TOPIC_HASH_SIZE; i++)
+	{
+		SinkTopic  *topic = sk->topics[i];
+
+		while (topic)
+		{
+			SinkTopic  *next = topic->next;
+
+			if (topic->rkt)
+				rd_kafka_topic_destroy(topic->rkt);
+			free(topic->name);
+			free(topic);
+			topic = next;
+		}
+	}
+	rd_kafka_destroy(sk->rk);
+	free(sk->keybuf);
+	free(sk->logical_name);
+	free(sk);
+}
+
+/* Ask the cluster for metadata, for "check". */
+bool
+sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
+				 size_t detaillen)
+{
+	rd_kafka_conf_t *conf = sink_kafka_conf_new(cfg);
+	rd_kafka_t *rk;
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t err;
+	char		errstr[512];
+
+	if (conf == NULL)
+	{
+		snprintf(detail, detaillen, "invalid kafka.* configuration");
+		return false;
+	}
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (rk == NULL)
+	{
+		rd_kafka_conf_destroy(conf);
+		snprintf(detail, detaillen, "could not create a client: %s", errstr);
+		return false;
+	}
+	err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+	{
+		snprintf(detail, detaillen, "no metadata from %s within %d ms: %s",
+				 sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers"),
+				 timeout_ms, rd_kafka_err2str(err));
+		rd_kafka_destroy(rk);
+		return false;
+	}
+	snprintf(detail, detaillen, "%d broker(s) at %s, %d topic(s)",
+			 md->broker_cnt,
+			 sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers"),
+			 md->topic_cnt);
+	rd_kafka_metadata_destroy(md);
+	rd_kafka_destroy(rk);
+	return true;
+}

@@ -1,0 +1,203 @@
+#!/bin/sh
+#-------------------------------------------------------------------------
+#
+# cli.sh
+#	  Command-line and configuration tests of wal2dbz-sink, in TAP.
+#
+# Needs no server and no broker: every case either stops at the
+# configuration, or points the sink at a closed port and expects the
+# connection error that proves the configuration was accepted.
+#
+# Usage: SINK=path/to/wal2dbz-sink sh test/sink/cli.sh
+#
+# test/sink/cli.sh
+#
+#-------------------------------------------------------------------------
+
+SINK=${SINK:-sink/wal2dbz-sink}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	if [ -s "$TMP/err" ]; then sed 's/^/#   stderr: /' "$TMP/err" | head -5; fi
+}
+
+# run the sink, keeping the exit code, stdout and stderr
+run() {
+	env -u WAL2DBZ_KAFKA_BOOTSTRAP_SERVERS "$SINK" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# expect: exit code $1, stderr matching the fixed string $2, test name $3
+expect_fail() {
+	if [ "$rc" -eq "$1" ] && grep -qF -- "$2" "$TMP/err"; then ok "$3"; else
+		echo "#   rc=$rc, wanted $1 and stderr with: $2"; not_ok "$3"; fi
+}
+
+# a closed port on loopback for "accepted, then could not connect"
+CLOSED_PORT=1
+
+# a minimal valid configuration
+base() {
+	cat <<EOC
+# a comment
+database.hostname = 127.0.0.1
+database.port = $CLOSED_PORT
+database.user = nobody
+database.dbname = nothing
+topic.prefix = srv
+kafka.bootstrap.servers = 127.0.0.1:$CLOSED_PORT
+http.port = 0
+snapshot.mode = no_data
+EOC
+}
+
+# --help, --version, bad option (as program_help_ok & co.)
+run --help
+if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && [ ! -s "$TMP/err" ]; then
+	ok "--help exits 0 on stdout"; else not_ok "--help exits 0 on stdout"; fi
+if awk 'length > 80 { bad = 1 } END { exit bad }' "$TMP/out"; then
+	ok "--help lines are at most 80 columns"; else not_ok "--help lines are at most 80 columns"; fi
+run --version
+if [ "$rc" -eq 0 ] && grep -q '^wal2dbz-sink (wal2dbz) ' "$TMP/out" && [ ! -s "$TMP/err" ]; then
+	ok "--version"; else not_ok "--version"; fi
+run --not-a-valid-option
+expect_fail 1 'Try "wal2dbz-sink --help"' "invalid option fails with a hint"
+run
+expect_fail 1 "no configuration file specified" "no --config"
+run bogus --config x
+expect_fail 1 'unrecognized command "bogus"' "unknown command"
+run --config "$TMP/none.properties"
+expect_fail 1 "could not open configuration file" "missing file"
+base >"$TMP/a.properties"
+run --config "$TMP/a.properties" --endpos=nonsense
+expect_fail 1 'could not parse end position "nonsense"' "bad --endpos"
+
+# properties file errors, each named with file:line
+{ base; echo "this line has no equals sign"; } >"$TMP/b.properties"
+run --config "$TMP/b.properties"
+expect_fail 1 "b.properties:10: expected property=value" "line without = names file:line"
+
+{ base; echo "tabel.include.list = public.t"; } >"$TMP/c.properties"
+run --config "$TMP/c.properties"
+expect_fail 1 'c.properties:10: unknown property "tabel.include.list"' "unknown property by name"
+if grep -qF 'Did you mean "table.include.list"?' "$TMP/err"; then
+	ok "unknown property: hint with the closest name"; else not_ok "unknown property: hint with the closest name"; fi
+
+{ base; echo "clickhouse.url = http://127.0.0.1:8123"; } >"$TMP/c2.properties"
+run --config "$TMP/c2.properties"
+expect_fail 1 'unknown property "clickhouse.url"' "clickhouse.* is rejected for now"
+
+base | grep -v topic.prefix >"$TMP/d.properties"
+run --config "$TMP/d.properties"
+expect_fail 1 'required property "topic.prefix" is not set' "topic.prefix required"
+
+{ base; echo "tombstones.on.delete = maybe"; } >"$TMP/e.properties"
+run --config "$TMP/e.properties"
+expect_fail 1 'invalid value "maybe" for property "tombstones.on.delete": expected true or false' "bad boolean"
+
+{ base; echo "plugin.name = pgoutput"; } >"$TMP/f.properties"
+run --config "$TMP/f.properties"
+expect_fail 1 'invalid value "pgoutput" for property "plugin.name": expected one of wal2dbz' "plugin.name other than wal2dbz"
+
+{ base; echo "decimal.handling.mode = exact"; } >"$TMP/g.properties"
+run --config "$TMP/g.properties"
+expect_fail 1 'expected one of precise,double,string' "bad enum lists the choices"
+
+{ base; echo "kafka.no.such.thing = 1"; } >"$TMP/h.properties"
+run --config "$TMP/h.properties"
+expect_fail 1 'property "kafka.no.such.thing": No such configuration property' "kafka.* checked by librdkafka, by name"
+
+{ base; echo "slot.name = Bad-Slot"; } >"$TMP/i.properties"
+run --config "$TMP/i.properties"
+expect_fail 1 'invalid value "Bad-Slot" for property "slot.name"' "bad slot name"
+
+{ base; echo "topic.prefix = again"; } >"$TMP/j.properties"
+run --config "$TMP/j.properties"
+expect_fail 1 'property "topic.prefix" is set twice' "duplicate property"
+
+base | sed 's/^http.port = 0/http.port = 70000/' >"$TMP/k.properties"
+run --config "$TMP/k.properties"
+expect_fail 1 'expected an integer between 0 and 65535' "integer range"
+
+# check prints a FAIL line for a bad configuration
+run check --config "$TMP/e.properties"
+if [ "$rc" -eq 1 ] && grep -q '^FAIL configuration: .*e.properties is not valid; ' "$TMP/out"; then
+	ok "check: FAIL line for a bad configuration"; else not_ok "check: FAIL line for a bad configuration"; fi
+
+# a valid configuration gets as far as connecting
+run --config "$TMP/a.properties"
+expect_fail 1 "could not connect to the server" "valid properties file is accepted"
+if grep -q "snapshot" "$TMP/err"; then not_ok "no_data: no snapshot warning"; else ok "no_data: no snapshot warning"; fi
+
+base | grep -v snapshot.mode >"$TMP/l.properties"
+run --config "$TMP/l.properties"
+expect_fail 1 'snapshot.mode "initial": snapshots are not implemented yet' "default snapshot.mode warns"
+
+{ base; echo "publication.name = dbz_publication"; } >"$TMP/m.properties"
+run --config "$TMP/m.properties"
+expect_fail 1 'property "publication.name" is ignored' "publication.name accepted with a note"
+
+# Kafka Connect JSON
+cat >"$TMP/n.json" <<EOC
+{
+  "name": "inventory-connector",
+  "config": {
+    "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+    "tasks.max": "1",
+    "database.hostname": "127.0.0.1",
+    "database.port": $CLOSED_PORT,
+    "database.user": "nobody",
+    "database.dbname": "nothing",
+    "topic.prefix": "srv",
+    "plugin.name": "wal2dbz",
+    "snapshot.mode": "no_data",
+    "tombstones.on.delete": false,
+    "kafka.bootstrap.servers": "127.0.0.1:$CLOSED_PORT",
+    "http.port": "0"
+  }
+}
+EOC
+run --config "$TMP/n.json"
+expect_fail 1 "could not connect to the server" "Kafka Connect JSON is accepted"
+
+sed 's/"tasks.max": "1"/"tasks.max": "3"/' "$TMP/n.json" >"$TMP/o.json"
+run --config "$TMP/o.json"
+expect_fail 1 'o.json: config."tasks.max": invalid value "3" for property "tasks.max": expected 1' "JSON: error names the member"
+
+printf '{"config": {"topic.prefix": ' >"$TMP/p.json"
+run --config "$TMP/p.json"
+expect_fail 1 'p.json:1: invalid JSON' "invalid JSON"
+
+sed 's/"connector.class": "io.debezium.connector.postgresql.PostgresConnector"/"connector.class": "io.debezium.connector.mysql.MySqlConnector"/' "$TMP/n.json" >"$TMP/q.json"
+run --config "$TMP/q.json"
+expect_fail 1 'for property "connector.class"' "other connector.class rejected"
+
+# environment overrides
+base | grep -v topic.prefix >"$TMP/r.properties"
+WAL2DBZ_TOPIC_PREFIX=fromenv run --config "$TMP/r.properties"
+expect_fail 1 "could not connect to the server" "WAL2DBZ_TOPIC_PREFIX supplies topic.prefix"
+WAL2DBZ_TOMBSTONES_ON_DELETE=perhaps run --config "$TMP/a.properties"
+expect_fail 1 'environment variable WAL2DBZ_TOMBSTONES_ON_DELETE: invalid value "perhaps"' "environment overrides the file, errors name the variable"
+WAL2DBZ_KAFKA_NO_SUCH=1 run --config "$TMP/a.properties"
+expect_fail 1 'environment variable WAL2DBZ_KAFKA_NO_SUCH: property "kafka.no.such"' "WAL2DBZ_KAFKA_* goes to librdkafka"
+
+# secrets never logged, even at debug level
+{ base; echo "database.password = hunter2secret"; echo "kafka.sasl.password = kafkasecret42"; } >"$TMP/s.properties"
+run -v -v --config "$TMP/s.properties"
+if [ "$rc" -eq 1 ] && grep -qF "property database.password = ********" "$TMP/err" &&
+	! grep -q "hunter2secret\|kafkasecret42" "$TMP/err"; then
+	ok "passwords are masked in debug output"; else not_ok "passwords are masked in debug output"; fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
