@@ -2,7 +2,9 @@
 # Decoding benchmark (not a test): the same WAL decoded by wal2dbz in its output modes and by the
 # reference decoders (pgoutput, wal2json format 1 and 2, decoderbufs, test_decoding), each slot
 # drained by pg_recvlogical into a file, in the same run, in interleaved rounds. Prints a Markdown
-# table of median seconds, output size and the ratio to pgoutput and to wal2json format 2.
+# table of median wall seconds and median CPU seconds of the walsender (the decoding itself, less
+# sensitive to other load on the machine than wall time), output size, and ratios to pgoutput and
+# to wal2json format 2.
 #
 # Workload (issue #2): ROWS rows of a mixed-type table inserted in one transaction, updates of a
 # fifth and deletes of a tenth of them, then ROWS/100 single-row transactions.
@@ -62,16 +64,31 @@ for ((i = 1; i <= ROWS / 100; i++)); do
 done | $PSQL >/dev/null
 END=$($PSQL -c "SELECT pg_current_wal_lsn()")
 
-declare -A secs bytes
+# CPU seconds (user + system) a process has used so far, from /proc.
+cpu_secs() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null
+}
+
+declare -A secs cpus bytes
 for ((r = 1; r <= ROUNDS; r++)); do
   for i in "${!DECODERS[@]}"; do
     IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
     start=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$BIN/pg_recvlogical" -d postgres --slot "b_${i}_$r" --start --no-loop --endpos="$END" \
-      $opts -f "$DIR/out" 2>/dev/null
+      $opts -f "$DIR/out" 2>/dev/null &
+    recv=$!
+    # follow the walsender serving this slot until it is done
+    wpid="" cpu=0
+    while kill -0 "$recv" 2>/dev/null; do
+      [[ -n $wpid ]] || wpid=$($PSQL -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'b_${i}_$r'")
+      [[ -n $wpid ]] && cpu=$(cpu_secs "$wpid" || echo "$cpu")
+      sleep 0.02
+    done
+    wait "$recv" || true
     end=$(date +%s.%N)
     secs[$i]+="$(echo "$end - $start" | bc) "
+    cpus[$i]+="$cpu "
     bytes[$i]=$(stat -c %s "$DIR/out")
     rm -f "$DIR/out"
     $PSQL -c "SELECT pg_drop_replication_slot('b_${i}_$r')" >/dev/null
@@ -80,13 +97,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -A med
-for i in "${!DECODERS[@]}"; do med[$i]=$(echo "${secs[$i]}" | median); done
+declare -A med medcpu
+for i in "${!DECODERS[@]}"; do
+  med[$i]=$(echo "${secs[$i]}" | median)
+  medcpu[$i]=$(echo "${cpus[$i]}" | median)
+done
 
-echo "| decoder ($ROWS rows + updates, deletes, $((ROWS / 100)) small transactions) | seconds (median of $ROUNDS) | output MB | × pgoutput | × wal2json 2 |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| decoder ($ROWS rows + updates, deletes, $((ROWS / 100)) small transactions) | wall s | walsender CPU s | output MB | wall × pgoutput | CPU × pgoutput | wall × wal2json 2 | CPU × wal2json 2 |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for i in "${!DECODERS[@]}"; do
   IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
-  printf "| %s | %.2f | %d | %.2f | %.2f |\n" "$label" "${med[$i]}" $((bytes[$i] / 1048576)) \
-    "$(echo "${med[$i]} / ${med[0]}" | bc -l)" "$(echo "${med[$i]} / ${med[1]}" | bc -l)"
+  printf "| %s | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f |\n" "$label" "${med[$i]}" "${medcpu[$i]}" \
+    $((bytes[$i] / 1048576)) \
+    "$(echo "${med[$i]} / ${med[0]}" | bc -l)" "$(echo "${medcpu[$i]} / ${medcpu[0]}" | bc -l)" \
+    "$(echo "${med[$i]} / ${med[1]}" | bc -l)" "$(echo "${medcpu[$i]} / ${medcpu[1]}" | bc -l)"
 done
