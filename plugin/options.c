@@ -290,6 +290,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	opt->replace_null_with_default = true;
 	opt->skip_truncate = true;	/* Debezium's default skipped.operations=t */
 	opt->placeholder = WAL2DBZ_DEFAULT_PLACEHOLDER;
+	wal2dbz_outbox_defaults(&opt->outbox);
 
 	if (is_init)
 		return;
@@ -308,7 +309,10 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 						 errdetail("Option \"%s\" is given more than once.", name)));
 		seen = lappend(seen, (char *) name);
 
-		if (strcmp(name, "output.format") == 0)
+		if (strncmp(name, "transforms", 10) == 0 &&
+			(name[10] == '\0' || name[10] == '.'))
+			wal2dbz_outbox_option(&opt->outbox, name, option_required_string(elem));
+		else if (strcmp(name, "output.format") == 0)
 			opt->format = option_choice(elem, format_choices);
 		else if (strcmp(name, "topic.prefix") == 0)
 			opt->topic_prefix = option_required_string(elem);
@@ -380,6 +384,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 							name, option_string(elem) ? option_string(elem) : "(null)"),
 					 errhint("The options are Debezium PostgreSQL connector property names, e.g. \"topic.prefix\", \"schemas.enable\", \"decimal.handling.mode\", \"table.include.list\"; see the README for the full list.")));
 	}
+
+	wal2dbz_outbox_check(&opt->outbox, opt->value_schemas);
 
 	if (opt->topic_prefix != NULL && opt->topic_prefix[0] == '\0')
 		ereport(ERROR,

@@ -110,6 +110,18 @@ wal2dbz_write_row(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 	pfree(nulls);
 }
 
+/* Append one column's value from "tuple", as in a row. */
+void
+wal2dbz_write_column(StringInfo out, Wal2dbzRelInfo *info,
+					 const Wal2dbzColumn *col, HeapTuple tuple, TupleDesc desc,
+					 const Wal2dbzOptions *opt)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+
+	write_column(out, col, value, isnull, desc, NULL, opt);
+}
+
 /* Append the key struct payload of "tuple": {"id":value,...}. */
 void
 wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,

@@ -152,6 +152,21 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 	StringInfo	value = &data->value;
 	Wal2dbzRecord rec = {0};
 
+	resetStringInfo(frame);
+	if (data->opt.outbox.enabled)
+	{
+		/* an outbox row read by the snapshot is routed like an insert */
+		if (wal2dbz_outbox_row(data, info, desc, tuple, 'r', &rec))
+		{
+			rec.flags = WAL2DBZ_FRAME_F_SNAPSHOT;
+			rec.change_lsn = pos->lsn;
+			rec.change_event = true;
+			wal2dbz_append_frame(frame, WAL2DBZ_FRAME_RECORD, &rec, InvalidXLogRecPtr,
+								 InvalidTransactionId, data);
+		}
+		return;
+	}
+
 	resetStringInfo(&data->key);
 	wal2dbz_write_key(&data->key, info, tuple, desc, &data->opt);
 
@@ -181,7 +196,6 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 	rec.change_lsn = pos->lsn;
 	rec.schema_id = info->schema_id;
 	rec.change_event = true;
-	resetStringInfo(frame);
 	wal2dbz_append_frame(frame, WAL2DBZ_FRAME_RECORD, &rec, InvalidXLogRecPtr,
 						 InvalidTransactionId, data);
 }
@@ -307,7 +321,8 @@ wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
 				snapshot_row_frame(&frame, data, info, desc, pending, &pos,
 								   snapshot_marker(&pos, first_row, next == NULL));
 				MemoryContextSwitchTo(work);
-				put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
+				if (frame.len > 0)
+					put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
 				MemoryContextReset(row_context);
 				heap_freetuple(pending);
 				first_row = false;

@@ -32,3 +32,28 @@ CREATE FUNCTION snapshot_frames(
 RETURNS SETOF bytea
 AS 'MODULE_PATHNAME', 'wal2dbz_snapshot_frames'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+-- The outbox pattern without an outbox table: publishes an event exactly as
+-- Debezium's Outbox Event Router publishes an outbox row (topic routed by
+-- the aggregate type, keyed by the aggregate id, the payload as value, the
+-- event id and the given headers as Kafka headers), through a
+-- transactional logical decoding message: nothing if the transaction rolls
+-- back, nothing left behind to vacuum.  Returns the message's LSN.
+CREATE FUNCTION emit_event(
+    aggregate_type text,
+    aggregate_id text,
+    event_type text,
+    payload jsonb,
+    headers jsonb DEFAULT NULL)
+RETURNS pg_lsn
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT pg_catalog.pg_logical_emit_message(true, 'wal2dbz.outbox',
+    pg_catalog.jsonb_build_object(
+      'id', pg_catalog.gen_random_uuid(),
+      'aggregate_type', aggregate_type,
+      'aggregate_id', aggregate_id,
+      'event_type', event_type,
+      'payload', payload,
+      'headers', headers)::text)
+$$;

@@ -460,6 +460,23 @@ append_transaction_block(StringInfo out, Wal2dbzData *data,
 }
 
 /*
+ * Count an event for transaction metadata without writing its block (the
+ * outbox router drops the envelope that would carry it).
+ */
+static void
+count_transaction_event(Wal2dbzData *data, ReorderBufferTXN *txn,
+						const char *collection, XLogRecPtr lsn)
+{
+	StringInfoData ignored;
+
+	if (!data->opt.provide_transaction_metadata)
+		return;
+	initStringInfo(&ignored);
+	append_transaction_block(&ignored, data, txn, collection, false, lsn);
+	pfree(ignored.data);
+}
+
+/*
  * Build the value of one table event into data->value: before/after rows
  * (either may be NULL), source, transaction, op and processing times.
  */
@@ -585,6 +602,24 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 
 	old = MemoryContextSwitchTo(data->context);
+
+	/* the outbox router replaces the change event by the routed event */
+	if (data->opt.outbox.enabled)
+	{
+		char		action = change->action == REORDER_BUFFER_CHANGE_INSERT ? 'c' :
+			change->action == REORDER_BUFFER_CHANGE_UPDATE ? 'u' : 'd';
+
+		if (wal2dbz_outbox_row(data, info, desc,
+							   action == 'd' ? oldtuple : newtuple, action, &rec))
+		{
+			count_transaction_event(data, txn, info->data_collection, change->lsn);
+			rec.change_lsn = change->lsn;
+			rec.change_event = true;
+			emit_record(ctx, data, txn, &rec);
+		}
+		goto cleanup;
+	}
+
 	has_key = info->nkeys > 0;
 	rec.topic = info->topic;
 	rec.change_lsn = change->lsn;
@@ -741,6 +776,18 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		note_table_change(ctx, data, txn, message_lsn);
 	if (!wal2dbz_filter_allows(&data->opt.message_filter, prefix))
 		return;
+
+	/* wal2dbz.emit_event(): published as the outbox router publishes a row */
+	if (transactional && strcmp(prefix, WAL2DBZ_OUTBOX_PREFIX) == 0)
+	{
+		old = MemoryContextSwitchTo(data->context);
+		wal2dbz_outbox_event(data, message, message_size, &rec);
+		rec.change_lsn = message_lsn;
+		emit_record(ctx, data, txn, &rec);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(data->context);
+		return;
+	}
 
 	old = MemoryContextSwitchTo(data->context);
 	resetStringInfo(&data->key);

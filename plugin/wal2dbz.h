@@ -74,6 +74,41 @@ typedef struct Wal2dbzFilter
 	bool		exclude;		/* true: an exclude list */
 } Wal2dbzFilter;
 
+/* One entry of the outbox router's table.fields.additional.placement. */
+typedef struct OutboxPlacement
+{
+	char	   *column;
+	char	   *alias;
+	bool		in_envelope;	/* else a header */
+} OutboxPlacement;
+
+/*
+ * Debezium's Outbox Event Router (transforms.<name>.*), with Debezium's
+ * property names and defaults; see outbox.c.
+ */
+typedef struct Wal2dbzOutbox
+{
+	bool		enabled;		/* transforms=<name> configured */
+	char	   *name;
+	List	   *pending;		/* "transforms.*" options until name known */
+	char	   *field_id;
+	char	   *field_key;
+	char	   *field_type;
+	char	   *field_payload;
+	char	   *route_by_field;
+	char	   *route_regex;	/* Java regex as configured */
+	char	   *route_replacement;
+	char	   *pg_regex;		/* ...as an anchored PostgreSQL regex */
+	char	   *pg_replacement; /* ...with numbered group references */
+	bool		tombstone_on_empty_payload;
+	bool		expand_json_payload;
+	bool		invalid_op_error;	/* table.op.invalid.behavior error|fatal */
+	List	   *placements;		/* of OutboxPlacement * */
+} Wal2dbzOutbox;
+
+/* The message prefix of wal2dbz.emit_event()'s messages. */
+#define WAL2DBZ_OUTBOX_PREFIX "wal2dbz.outbox"
+
 /*
  * The plugin's options, parsed once at startup.  Names follow the Debezium
  * PostgreSQL connector's properties, so the sink can forward them verbatim.
@@ -106,6 +141,7 @@ typedef struct Wal2dbzOptions
 	Wal2dbzFilter table_filter;
 	Wal2dbzFilter column_filter;
 	Wal2dbzFilter message_filter;
+	Wal2dbzOutbox outbox;
 } Wal2dbzOptions;
 
 /* How one column's values are written; chosen once per relation. */
@@ -283,6 +319,17 @@ extern void wal2dbz_append_source_tail(StringInfo out, RepOriginId origin_id,
 									   XLogRecPtr origin_lsn);
 extern void wal2dbz_append_envelope_times(StringInfo out);
 
+/* outbox.c */
+extern void wal2dbz_outbox_defaults(Wal2dbzOutbox *ob);
+extern void wal2dbz_outbox_option(Wal2dbzOutbox *ob, const char *name,
+								  const char *value);
+extern void wal2dbz_outbox_check(Wal2dbzOutbox *ob, bool value_schemas);
+extern bool wal2dbz_outbox_row(Wal2dbzData *data, Wal2dbzRelInfo *info,
+							   TupleDesc desc, HeapTuple tuple, char action,
+							   Wal2dbzRecord *rec);
+extern void wal2dbz_outbox_event(Wal2dbzData *data, const char *message,
+								 Size size, Wal2dbzRecord *rec);
+
 /* options.c */
 extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
 								  bool is_init);
@@ -327,6 +374,9 @@ extern void wal2dbz_write_row(StringInfo out, Wal2dbzRelInfo *info,
 							  HeapTuple tuple, TupleDesc desc,
 							  HeapTuple fallback_tuple,
 							  const Wal2dbzOptions *opt);
+extern void wal2dbz_write_column(StringInfo out, Wal2dbzRelInfo *info,
+								 const Wal2dbzColumn *col, HeapTuple tuple,
+								 TupleDesc desc, const Wal2dbzOptions *opt);
 extern void wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info,
 							  HeapTuple tuple, TupleDesc desc,
 							  const Wal2dbzOptions *opt);

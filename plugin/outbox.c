@@ -1,0 +1,666 @@
+/*-------------------------------------------------------------------------
+ *
+ * outbox.c
+ *	  Debezium's Outbox Event Router, applied inside the plugin.
+ *
+ * Configured exactly as Debezium's single message transform
+ * (transforms=<name>, transforms.<name>.type=
+ * io.debezium.transforms.outbox.EventRouter, transforms.<name>.route.* and
+ * .table.field.* ...), it turns each row inserted into an outbox table into
+ * one Kafka record on the routed topic: keyed by the aggregate id, valued by
+ * the payload column, with the event id (and any placed columns) as
+ * headers.  Deletes are dropped and updates dropped with a log line, as
+ * Debezium does by default.  Routing here, before any JSON of the change
+ * event is built, is the cheapest place to do it.
+ *
+ * The same routing serves events written without a table by
+ * wal2dbz.emit_event(): a transactional logical decoding message with the
+ * prefix "wal2dbz.outbox" whose content is a JSON object of the event's
+ * fields.
+ *
+ * Portions Copyright (c) 2026, the wal2dbz authors
+ *
+ * IDENTIFICATION
+ *	  plugin/outbox.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "regex/regex.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "wal2dbz.h"
+
+#define EVENT_ROUTER_CLASS "io.debezium.transforms.outbox.EventRouter"
+#define DEFAULT_ROUTE_REGEX "(?<routedByValue>.*)"
+
+/* Set the EventRouter's defaults (Debezium's EventRouterConfigDefinition). */
+void
+wal2dbz_outbox_defaults(Wal2dbzOutbox *ob)
+{
+	memset(ob, 0, sizeof(*ob));
+	ob->field_id = "id";
+	ob->field_key = "aggregateid";
+	ob->field_type = "type";
+	ob->field_payload = "payload";
+	ob->route_by_field = "aggregatetype";
+	ob->route_regex = DEFAULT_ROUTE_REGEX;
+	ob->route_replacement = "outbox.event.${routedByValue}";
+	ob->invalid_op_error = false;
+}
+
+/* Parse table.fields.additional.placement: column:where[:alias],... */
+static void
+parse_placements(Wal2dbzOutbox *ob, const char *option, char *list)
+{
+	char	   *item;
+	char	   *saveptr = NULL;
+
+	for (item = strtok_r(list, ",", &saveptr); item;
+		 item = strtok_r(NULL, ",", &saveptr))
+	{
+		OutboxPlacement *p = palloc0(sizeof(OutboxPlacement));
+		char	   *parts[3] = {NULL, NULL, NULL};
+		int			n = 0;
+		char	   *part;
+		char	   *save2 = NULL;
+
+		for (part = strtok_r(item, ":", &save2); part && n < 3;
+			 part = strtok_r(NULL, ":", &save2))
+			parts[n++] = pstrdup(part);
+		if (n < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("could not parse value \"%s\" for parameter \"%s\"", item, option),
+					 errhint("Use column:header, column:envelope, or column:header:alias, separated by commas.")));
+		p->column = parts[0];
+		p->alias = parts[2] ? parts[2] : parts[0];
+		if (strcmp(parts[1], "header") == 0)
+			p->in_envelope = false;
+		else if (strcmp(parts[1], "envelope") == 0)
+			p->in_envelope = true;
+		else if (strcmp(parts[1], "partition") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("placement \"partition\" in parameter \"%s\" is not supported", option),
+					 errhint("Place the column in a header or in the envelope.")));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("could not parse value \"%s\" for parameter \"%s\"", parts[1], option),
+					 errhint("Valid placements are \"header\" and \"envelope\".")));
+		ob->placements = lappend(ob->placements, p);
+	}
+}
+
+/*
+ * Take one "transforms" or "transforms.<name>.<property>" option.  The
+ * transform's name is only known once "transforms" is read, so properties
+ * are kept and checked in wal2dbz_outbox_check().
+ */
+void
+wal2dbz_outbox_option(Wal2dbzOutbox *ob, const char *name, const char *value)
+{
+	if (strcmp(name, "transforms") == 0)
+	{
+		char	   *list = pstrdup(value);
+		char	   *first;
+
+		first = strtok(list, ", ");
+		if (first && strtok(NULL, ", "))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("only one transform is supported, \"%s\" lists several", name),
+					 errhint("Configure a single Outbox Event Router.")));
+		ob->name = first;
+		return;
+	}
+	ob->pending = lappend(ob->pending,
+						  list_make2(pstrdup(name), pstrdup(value)));
+}
+
+/* Apply the "transforms.<name>.*" properties once the name is known. */
+void
+wal2dbz_outbox_check(Wal2dbzOutbox *ob, bool value_schemas)
+{
+	ListCell   *lc;
+	char	   *prefix;
+	int			prefix_len;
+	bool		type_given = false;
+
+	if (ob->name == NULL)
+	{
+		if (ob->pending != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" needs \"transforms\"",
+							(char *) linitial((List *) linitial(ob->pending))),
+					 errhint("Name the transform with transforms=<name>.")));
+		return;
+	}
+	prefix = psprintf("transforms.%s.", ob->name);
+	prefix_len = strlen(prefix);
+	foreach(lc, ob->pending)
+	{
+		List	   *pair = lfirst(lc);
+		char	   *name = linitial(pair);
+		char	   *value = lsecond(pair);
+		const char *prop = name + prefix_len;
+
+		if (strncmp(name, prefix, prefix_len) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" names no configured transform", name),
+					 errhint("The configured transform is \"%s\".", ob->name)));
+		if (strcmp(prop, "type") == 0)
+		{
+			if (strcmp(value, EVENT_ROUTER_CLASS) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("transform type \"%s\" is not supported", value),
+						 errhint("The supported transform is \"%s\".", EVENT_ROUTER_CLASS)));
+			type_given = true;
+		}
+		else if (strcmp(prop, "table.field.event.id") == 0)
+			ob->field_id = value;
+		else if (strcmp(prop, "table.field.event.key") == 0)
+			ob->field_key = value;
+		else if (strcmp(prop, "table.field.event.type") == 0)
+			ob->field_type = value;
+		else if (strcmp(prop, "table.field.event.payload") == 0)
+			ob->field_payload = value;
+		else if (strcmp(prop, "route.by.field") == 0)
+			ob->route_by_field = value;
+		else if (strcmp(prop, "route.topic.regex") == 0)
+			ob->route_regex = value;
+		else if (strcmp(prop, "route.topic.replacement") == 0)
+			ob->route_replacement = value;
+		else if (strcmp(prop, "route.tombstone.on.empty.payload") == 0)
+		{
+			if (!parse_bool(value, &ob->tombstone_on_empty_payload))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("could not parse value \"%s\" for parameter \"%s\"", value, name)));
+		}
+		else if (strcmp(prop, "table.expand.json.payload") == 0)
+		{
+			if (!parse_bool(value, &ob->expand_json_payload))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("could not parse value \"%s\" for parameter \"%s\"", value, name)));
+		}
+		else if (strcmp(prop, "table.fields.additional.placement") == 0)
+			parse_placements(ob, name, pstrdup(value));
+		else if (strcmp(prop, "table.op.invalid.behavior") == 0)
+		{
+			if (strcmp(value, "warn") == 0)
+				ob->invalid_op_error = false;
+			else if (strcmp(value, "error") == 0 || strcmp(value, "fatal") == 0)
+				ob->invalid_op_error = true;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("could not parse value \"%s\" for parameter \"%s\"", value, name),
+						 errhint("Valid values are \"warn\", \"error\" and \"fatal\".")));
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" is unknown", name),
+					 errhint("The Outbox Event Router's properties are table.field.event.{id,key,type,payload}, route.by.field, route.topic.regex, route.topic.replacement, route.tombstone.on.empty.payload, table.expand.json.payload, table.fields.additional.placement and table.op.invalid.behavior.")));
+	}
+	if (!type_given)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%stype\" missing", prefix),
+				 errhint("Set it to \"%s\".", EVENT_ROUTER_CLASS)));
+	if (ob->expand_json_payload && value_schemas)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("\"table.expand.json.payload\" is supported only with \"value.converter.schemas.enable\" false"),
+				 errdetail("With schemas, Debezium infers a struct schema from each payload.")));
+
+	/*
+	 * Java's named groups become plain groups; ${name} in the replacement
+	 * becomes the group's number.
+	 */
+	{
+		StringInfoData re;
+		StringInfoData rep;
+		List	   *names = NIL;
+		const char *p;
+
+		initStringInfo(&re);
+		for (p = ob->route_regex; *p; p++)
+		{
+			if (strncmp(p, "(?<", 3) == 0 && p[3] != '=' && p[3] != '!')
+			{
+				const char *end = strchr(p + 3, '>');
+
+				if (end == NULL)
+					break;
+				names = lappend(names, pnstrdup(p + 3, end - p - 3));
+				appendStringInfoChar(&re, '(');
+				p = end;
+			}
+			else
+			{
+				if (*p == '(' && p[1] != '?')
+					names = lappend(names, "");
+				appendStringInfoChar(&re, *p);
+			}
+		}
+		initStringInfo(&rep);
+		for (p = ob->route_replacement; *p; p++)
+		{
+			if (p[0] == '$' && p[1] == '{')
+			{
+				const char *end = strchr(p + 2, '}');
+				char	   *group = end ? pnstrdup(p + 2, end - p - 2) : "";
+				int			index = 0;
+				ListCell   *nc;
+
+				foreach(nc, names)
+				{
+					if (strcmp(lfirst(nc), group) == 0)
+					{
+						index = foreach_current_index(nc) + 1;
+						break;
+					}
+				}
+				if (end == NULL || index == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("\"route.topic.replacement\" refers to group \"%s\", which \"route.topic.regex\" does not define",
+									group)));
+				appendStringInfo(&rep, "\\%d", index);
+				p = end;
+			}
+			else if (*p == '\\')
+				appendStringInfoString(&rep, "\\\\");
+			else
+				appendStringInfoChar(&rep, *p);
+		}
+		ob->pg_regex = psprintf("^(?:%s)$", re.data);
+		ob->pg_replacement = rep.data;
+	}
+	ob->enabled = true;
+}
+
+/* The routed topic: Debezium's RegexRouter over route.by.field's value. */
+static char *
+routed_topic(const Wal2dbzOutbox *ob, const char *routed_by, const char *original)
+{
+	text	   *pattern = cstring_to_text(ob->pg_regex);
+
+	if (!RE_compile_and_execute(pattern, (char *) routed_by, strlen(routed_by),
+								REG_ADVANCED, C_COLLATION_OID, 0, NULL))
+		return pstrdup(original);
+	return TextDatumGetCString(DirectFunctionCall3Coll(textregexreplace_noopt,
+													   C_COLLATION_OID,
+													   CStringGetTextDatum(routed_by),
+													   PointerGetDatum(pattern),
+													   CStringGetTextDatum(ob->pg_replacement)));
+}
+
+/* The index of a column in a cached relation, or -1. */
+static int
+column_index(const Wal2dbzRelInfo *info, const char *name)
+{
+	for (int i = 0; i < info->ncolumns; i++)
+	{
+		/* json_key is "\"name\":" */
+		const char *key = info->columns[i].json_key;
+		int			len = info->columns[i].json_key_len - 3;
+
+		if ((int) strlen(name) == len && strncmp(key + 1, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A column's value as plain text (its output function), or NULL. */
+static char *
+column_text(const Wal2dbzRelInfo *info, int index, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, info->columns[index].attnum, desc, &isnull);
+	Oid			typoutput;
+	bool		varlena;
+
+	if (isnull)
+		return NULL;
+	getTypeOutputInfo(TupleDescAttr(desc, info->columns[index].attnum - 1)->atttypid,
+					  &typoutput, &varlena);
+	return OidOutputFunctionCall(typoutput, value);
+}
+
+/* A required outbox column, or an error naming it and the table. */
+static int
+required_column(const Wal2dbzRelInfo *info, const char *name, const char *property)
+{
+	int			index = column_index(info, name);
+
+	if (index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("outbox table \"%s\" has no column \"%s\"", info->data_collection, name),
+				 errhint("Set the transform's \"%s\" to the column holding it, or exclude the table from the capture.",
+						 property)));
+	return index;
+}
+
+/* Append {"schema":<schema>,"payload":<value>} or just the value. */
+static void
+append_with_schema(StringInfo out, const Wal2dbzColumn *col, bool schemas,
+				   HeapTuple tuple, TupleDesc desc, Wal2dbzRelInfo *info,
+				   const Wal2dbzOptions *opt)
+{
+	if (schemas)
+	{
+		appendStringInfoLiteral(out, "{\"schema\":");
+		wal2dbz_type_schema(out, &col->type, col->optional);
+		appendStringInfoLiteral(out, "},\"payload\":");
+	}
+	wal2dbz_write_column(out, info, col, tuple, desc, opt);
+	if (schemas)
+		appendStringInfoChar(out, '}');
+}
+
+/*
+ * The payload, expanded as JSON (table.expand.json.payload) or as the
+ * column's value.
+ */
+static void
+append_payload(StringInfo out, Wal2dbzRelInfo *info, const Wal2dbzColumn *col,
+			   HeapTuple tuple, TupleDesc desc, const Wal2dbzOptions *opt,
+			   bool schemas)
+{
+	const Wal2dbzOutbox *ob = &opt->outbox;
+
+	if (ob->expand_json_payload &&
+		(col->type.typid == JSONBOID || col->type.typid == JSONOID))
+	{
+		char	   *text = column_text(info, col - info->columns, tuple, desc);
+
+		appendStringInfoString(out, text ? text : "null");
+		return;
+	}
+	append_with_schema(out, col, schemas, tuple, desc, info, opt);
+}
+
+/*
+ * Build the routed record of an outbox row into rec (key and value in the
+ * session's buffers, the rest palloc'd in the current context).  Returns
+ * false when the change is dropped: deletes, and updates (logged).
+ */
+bool
+wal2dbz_outbox_row(Wal2dbzData *data, Wal2dbzRelInfo *info, TupleDesc desc,
+				   HeapTuple tuple, char action, Wal2dbzRecord *rec)
+{
+	const Wal2dbzOutbox *ob = &data->opt.outbox;
+	int			by = required_column(info, ob->route_by_field, "route.by.field");
+	int			payload = required_column(info, ob->field_payload, "table.field.event.payload");
+	int			key = column_index(info, ob->field_key);
+	int			id = column_index(info, ob->field_id);
+	char	   *routed_by;
+	bool		payload_null;
+	RecordHeader *headers;
+	int			nheaders = 0;
+	List	   *envelope = NIL;
+	ListCell   *lc;
+
+	if (action == 'd')
+		return false;
+	if (action != 'c' && action != 'r')
+	{
+		ereport(ob->invalid_op_error ? ERROR : LOG,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("outbox table \"%s\" had an update; the event router ignores it",
+						info->data_collection),
+				 errhint("Outbox rows should only be inserted (and deleted).")));
+		return false;
+	}
+
+	routed_by = column_text(info, by, tuple, desc);
+	if (routed_by == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("outbox row of \"%s\" has a null \"%s\"", info->data_collection,
+						ob->route_by_field)));
+	rec->topic = routed_topic(ob, routed_by, info->topic);
+
+	resetStringInfo(&data->key);
+	if (key >= 0)
+		append_with_schema(&data->key, &info->columns[key], data->opt.key_schemas,
+						   tuple, desc, info, &data->opt);
+	rec->key = key >= 0 ? &data->key : NULL;
+
+	headers = palloc(sizeof(RecordHeader) * (list_length(ob->placements) + 1));
+	if (id >= 0)
+	{
+		headers[nheaders].name = "id";
+		headers[nheaders].value = column_text(info, id, tuple, desc);
+		if (headers[nheaders].value)
+			nheaders++;
+	}
+	foreach(lc, ob->placements)
+	{
+		OutboxPlacement *p = lfirst(lc);
+		int			index = required_column(info, p->column,
+											"table.fields.additional.placement");
+
+		if (p->in_envelope)
+		{
+			envelope = lappend(envelope, p);
+			continue;
+		}
+		headers[nheaders].name = p->alias;
+		headers[nheaders].value = column_text(info, index, tuple, desc);
+		if (headers[nheaders].value)
+			nheaders++;
+	}
+	rec->headers = headers;
+	rec->nheaders = nheaders;
+
+	payload_null = heap_attisnull(tuple, info->columns[payload].attnum, desc);
+	resetStringInfo(&data->value);
+	if (payload_null && ob->tombstone_on_empty_payload)
+		rec->value = NULL;
+	else if (envelope == NIL)
+	{
+		append_payload(&data->value, info, &info->columns[payload], tuple, desc,
+					   &data->opt, data->opt.value_schemas);
+		rec->value = &data->value;
+	}
+	else
+	{
+		/* a struct of the payload and the fields placed in the envelope */
+		StringInfo	out = &data->value;
+
+		if (data->opt.value_schemas)
+		{
+			appendStringInfoLiteral(out, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
+			wal2dbz_type_schema(out, &info->columns[payload].type,
+								info->columns[payload].optional);
+			appendStringInfoLiteral(out, ",\"field\":\"payload\"}");
+			foreach(lc, envelope)
+			{
+				OutboxPlacement *p = lfirst(lc);
+				const Wal2dbzColumn *col = &info->columns[column_index(info, p->column)];
+
+				appendStringInfoChar(out, ',');
+				wal2dbz_type_schema(out, &col->type, col->optional);
+				appendStringInfoLiteral(out, ",\"field\":");
+				json_append_string(out, p->alias);
+				appendStringInfoChar(out, '}');
+			}
+			appendStringInfoLiteral(out, "],\"optional\":false,\"name\":");
+			json_append_string(out, psprintf("%s.%s.Value", info->topic, routed_by));
+			appendStringInfoLiteral(out, "},\"payload\":");
+		}
+		appendStringInfoLiteral(out, "{\"payload\":");
+		append_payload(out, info, &info->columns[payload], tuple, desc, &data->opt, false);
+		foreach(lc, envelope)
+		{
+			OutboxPlacement *p = lfirst(lc);
+
+			appendStringInfoChar(out, ',');
+			json_append_string(out, p->alias);
+			appendStringInfoChar(out, ':');
+			wal2dbz_write_column(out, info, &info->columns[column_index(info, p->column)],
+								 tuple, desc, &data->opt);
+		}
+		appendStringInfoChar(out, '}');
+		if (data->opt.value_schemas)
+			appendStringInfoChar(out, '}');
+		rec->value = out;
+	}
+	return true;
+}
+
+/* A string field of the emit_event() JSON object, or NULL. */
+static char *
+event_field(Jsonb *jb, const char *name, bool as_json)
+{
+	JsonbValue	key;
+	JsonbValue *v;
+
+	key.type = jbvString;
+	key.val.string.val = (char *) name;
+	key.val.string.len = strlen(name);
+	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key);
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if (!as_json && v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	/* anything else as JSON text, as jsonb_out writes it */
+	{
+		Jsonb	   *sub = JsonbValueToJsonb(v);
+
+		return JsonbToCString(NULL, &sub->root, VARSIZE(sub));
+	}
+}
+
+/*
+ * Build the routed record of a wal2dbz.emit_event() message, as if it were
+ * an outbox row whose columns hold the event's fields (aggregate type and
+ * id as text, the payload as jsonb).
+ */
+void
+wal2dbz_outbox_event(Wal2dbzData *data, const char *message, Size size,
+					 Wal2dbzRecord *rec)
+{
+	const Wal2dbzOutbox *ob = &data->opt.outbox;
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+														CStringGetDatum(pnstrdup(message, size))));
+	char	   *aggregate_type = event_field(jb, "aggregate_type", false);
+	char	   *aggregate_id = event_field(jb, "aggregate_id", false);
+	char	   *event_type = event_field(jb, "event_type", false);
+	char	   *payload = event_field(jb, "payload", true);
+	char	   *headers_json = event_field(jb, "headers", true);
+	char	   *id = event_field(jb, "id", false);
+	RecordHeader *headers;
+	int			nheaders = 0;
+	int			maxheaders;
+	ListCell   *lc;
+
+	if (aggregate_type == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("outbox event without an aggregate type")));
+	rec->topic = routed_topic(ob, aggregate_type, "outbox.event.unrouted");
+
+	resetStringInfo(&data->key);
+	if (data->opt.key_schemas)
+		appendStringInfoLiteral(&data->key,
+								"{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":");
+	if (aggregate_id)
+		json_append_string(&data->key, aggregate_id);
+	else
+		appendStringInfoLiteral(&data->key, "null");
+	if (data->opt.key_schemas)
+		appendStringInfoChar(&data->key, '}');
+	rec->key = &data->key;
+
+	resetStringInfo(&data->value);
+	if (payload == NULL && ob->tombstone_on_empty_payload)
+		rec->value = NULL;
+	else
+	{
+		if (data->opt.value_schemas)
+			appendStringInfoLiteral(&data->value,
+									"{\"schema\":{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Json\",\"version\":1},\"payload\":");
+		if (payload == NULL)
+			appendStringInfoLiteral(&data->value, "null");
+		else if (ob->expand_json_payload)
+			appendStringInfoString(&data->value, payload);
+		else
+			json_append_string(&data->value, payload);
+		if (data->opt.value_schemas)
+			appendStringInfoChar(&data->value, '}');
+		rec->value = &data->value;
+	}
+
+	/* the id, the placed event type, then the caller's own headers */
+	maxheaders = 2 + list_length(ob->placements);
+	if (headers_json)
+	{
+		Jsonb	   *hj = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(headers_json)));
+
+		maxheaders += JsonContainerSize(&hj->root);
+	}
+	headers = palloc(sizeof(RecordHeader) * maxheaders);
+	if (id)
+	{
+		headers[nheaders].name = "id";
+		headers[nheaders++].value = id;
+	}
+	foreach(lc, ob->placements)
+	{
+		OutboxPlacement *p = lfirst(lc);
+
+		if (!p->in_envelope && strcmp(p->column, ob->field_type) == 0 && event_type)
+		{
+			headers[nheaders].name = p->alias;
+			headers[nheaders++].value = event_type;
+		}
+	}
+	if (headers_json)
+	{
+		Jsonb	   *hj = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(headers_json)));
+		JsonbIterator *it = JsonbIteratorInit(&hj->root);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		char	   *name = NULL;
+
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+				name = pnstrdup(v.val.string.val, v.val.string.len);
+			else if (tok == WJB_VALUE && name && nheaders < maxheaders)
+			{
+				headers[nheaders].name = name;
+				if (v.type == jbvString)
+					headers[nheaders].value = pnstrdup(v.val.string.val, v.val.string.len);
+				else
+				{
+					Jsonb	   *sub = JsonbValueToJsonb(&v);
+
+					headers[nheaders].value = JsonbToCString(NULL, &sub->root, VARSIZE(sub));
+				}
+				nheaders++;
+			}
+		}
+	}
+	rec->headers = headers;
+	rec->nheaders = nheaders;
+}
