@@ -113,6 +113,8 @@ static const PropDef prop_defs[] = {
 	{"include.unknown.datatypes", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	{"key.converter.schemas.enable", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	{"value.converter.schemas.enable", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"value.converter.replace.null.with.default", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	{"include.schema.comments", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	/* no Debezium equivalent: frames per replication message */
 	{"framed.batch.bytes", PT_INT, PROP_PLUGIN, NULL, 0, 64 * 1024 * 1024},
 
@@ -128,6 +130,17 @@ static const PropDef prop_defs[] = {
 };
 
 #define NUM_PROP_DEFS ((int) (sizeof(prop_defs) / sizeof(prop_defs[0])))
+
+/*
+ * "transforms" and "transforms.<name>.<property>": Debezium's single
+ * message transforms, of which the plugin implements the Outbox Event
+ * Router; they are forwarded to it, and it checks them.
+ */
+static bool
+is_transform_property(const char *name)
+{
+	return strcmp(name, "transforms") == 0 || strncmp(name, "transforms.", 11) == 0;
+}
 
 /* Look up a known property. */
 static const PropDef *
@@ -551,7 +564,7 @@ sink_config_is_plugin_option(const char *name)
 {
 	const PropDef *def = find_def(name);
 
-	return def && (def->flags & PROP_PLUGIN);
+	return (def && (def->flags & PROP_PLUGIN)) || is_transform_property(name);
 }
 
 /* Edit distance, for "did you mean" hints; short strings only. */
@@ -819,6 +832,9 @@ sink_config_validate(SinkConfig *cfg)
 			}
 			continue;
 		}
+		/* Debezium's transforms.* (the outbox router): the plugin checks them */
+		if (def == NULL && is_transform_property(p->name))
+			continue;
 		if (def == NULL)
 		{
 			report_unknown(p);
