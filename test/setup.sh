@@ -18,7 +18,7 @@ PACKAGES=(
   kcat clickhouse-server clickhouse-client
   openjdk-17-jre-headless maven
   libipc-run-perl
-  docker-compose shellcheck npm
+  docker-compose shellcheck npm valgrind
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
