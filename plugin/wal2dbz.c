@@ -34,6 +34,9 @@
 
 WAL2DBZ_MODULE_MAGIC;
 
+/* Record buffers larger than this are given back after the change. */
+#define LARGE_BUFFER_BYTES (8 * 1024 * 1024)
+
 static void wal2dbz_startup(LogicalDecodingContext *ctx,
 							OutputPluginOptions *opt, bool is_init);
 static void wal2dbz_begin_txn(LogicalDecodingContext *ctx,
@@ -557,6 +560,27 @@ key_header_value(Wal2dbzData *data, Wal2dbzRelInfo *info, TupleDesc desc,
 }
 
 /*
+ * The key and value buffers live as long as the session so that they are
+ * not reallocated for every record; one huge row must not pin its size
+ * for the rest of the session, though.
+ */
+static void
+release_large_buffers(LogicalDecodingContext *ctx, Wal2dbzData *data)
+{
+	MemoryContext old;
+
+	if (data->value.maxlen <= LARGE_BUFFER_BYTES &&
+		data->key.maxlen <= LARGE_BUFFER_BYTES)
+		return;
+	old = MemoryContextSwitchTo(ctx->context);
+	pfree(data->key.data);
+	pfree(data->value.data);
+	initStringInfo(&data->key);
+	initStringInfo(&data->value);
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * An INSERT, UPDATE or DELETE.  Filters come first and return early; after
  * the switch into the scratch context there is one exit, at cleanup.
  */
@@ -715,6 +739,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 cleanup:
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(data->context);
+	release_large_buffers(ctx, data);
 }
 
 /* TRUNCATE: one "t" event per captured table, with a null key. */
