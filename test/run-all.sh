@@ -90,6 +90,8 @@ run_fidelity() {
   [[ -x test/debezium/fidelity.sh ]] || return 0
   echo "# fidelity against recorded Debezium output (test/debezium/fidelity.sh)"
   tally < <(test/debezium/fidelity.sh 2>&1)
+  echo "# the same against Debezium running live (test/debezium/live.sh)"
+  [[ -x test/debezium/live.sh ]] && tally < <(test/debezium/live.sh 2>&1)
 }
 
 run_valgrind() {

@@ -16,7 +16,7 @@ PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-wal2json postgresql-15-decoderbufs
   libpq-dev librdkafka-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
   kcat clickhouse-server clickhouse-client
-  openjdk-17-jre-headless maven
+  openjdk-17-jdk-headless maven
   libipc-run-perl
   docker-compose shellcheck npm valgrind
 )
@@ -36,6 +36,8 @@ mkdir -p "$WAL2DBZ_CACHE"
 if [[ -x test/lib/kafka.sh ]]; then
   test/lib/kafka.sh fetch >/dev/null
 fi
+# Debezium itself, as test equipment for test/debezium/live.sh
+test/debezium/fetch.sh >/dev/null || echo "setup.sh: Debezium jars not fetched; test/debezium/live.sh will skip" >&2
 chmod -R a+rX "$WAL2DBZ_CACHE"
 
 # offline checks of docker/ (test/docker_lint.sh): two Dockerfile linters
