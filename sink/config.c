@@ -89,6 +89,13 @@ static const PropDef prop_defs[] = {
 	0, 0},
 	{"status.update.interval.ms", PT_INT, 0, NULL, 0, INT_MAX},
 
+	/* initial snapshots (snapshot.c) */
+	{"snapshot.max.threads", PT_INT, 0, NULL, 1, 64},
+	{"snapshot.include.collection.list", PT_LIST, 0, NULL, 0, 0},
+	{"snapshot.select.statement.overrides", PT_LIST, 0, NULL, 0, 0},
+	/* no Debezium equivalent: rows per chunk (cf. incremental.snapshot.chunk.size) */
+	{"snapshot.chunk.size", PT_INT, 0, NULL, 1, INT_MAX},
+
 	/* event content: forwarded verbatim to the plugin */
 	{"topic.prefix", PT_STRING, PROP_PLUGIN | PROP_REQUIRED, NULL, 0, 0},
 	{"topic.delimiter", PT_STRING, PROP_PLUGIN, NULL, 0, 0},
@@ -127,6 +134,31 @@ static const PropDef prop_defs[] = {
 
 	/* the HTTP endpoint */
 	{"http.port", PT_INT, 0, NULL, 0, 65535},
+
+	/*
+	 * The ClickHouse stage (ch_*.c): it runs when clickhouse.url is set;
+	 * alone when no database.* property is set.
+	 */
+	{"clickhouse.url", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.user", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.password", PT_STRING, PROP_SECRET, NULL, 0, 0},
+	{"clickhouse.database", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.topics", PT_LIST, 0, NULL, 0, 0},
+	{"clickhouse.topics.regex", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.group.id", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.table.name.format", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.batch.rows", PT_INT, 0, NULL, 1, 100000000},
+	{"clickhouse.batch.bytes", PT_INT, 0, NULL, 1024, 1073741824},
+	{"clickhouse.batch.ms", PT_INT, 0, NULL, 0, 3600000},
+	{"clickhouse.cluster", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.compression", PT_ENUM, 0, "gzip|none", 0, 0},
+	{"clickhouse.datetime.fallback", PT_ENUM, 0, "datetime|string", 0, 0},
+	{"clickhouse.timeout.ms", PT_INT, 0, NULL, 1000, INT_MAX},
+	{"clickhouse.ssl.ca.location", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.ssl.certificate.location", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.ssl.key.location", PT_STRING, 0, NULL, 0, 0},
+	{"clickhouse.ssl.key.password", PT_STRING, PROP_SECRET, NULL, 0, 0},
+	{"clickhouse.ssl.verify", PT_BOOL, 0, NULL, 0, 0},
 };
 
 #define NUM_PROP_DEFS ((int) (sizeof(prop_defs) / sizeof(prop_defs[0])))
@@ -835,6 +867,11 @@ sink_config_validate(SinkConfig *cfg)
 		/* Debezium's transforms.* (the outbox router): the plugin checks them */
 		if (def == NULL && is_transform_property(p->name))
 			continue;
+		/* snapshot.select.statement.overrides.<table>: snapshot.c checks them */
+		if (def == NULL &&
+			strncmp(p->name, "snapshot.select.statement.overrides.", 36) == 0 &&
+			p->name[36] != '\0')
+			continue;
 		if (def == NULL)
 		{
 			report_unknown(p);
@@ -845,8 +882,23 @@ sink_config_validate(SinkConfig *cfg)
 			ok = false;
 	}
 
+	/*
+	 * Which stages run: the source stage unless only Kafka and ClickHouse
+	 * are configured (no database.* property), so that the ClickHouse
+	 * stage can run alone and scale out as a consumer group.
+	 */
+	v = sink_config_get(cfg, "clickhouse.url");
+	cfg->clickhouse_stage = v != NULL && v[0] != '\0';
+	cfg->source_stage = !cfg->clickhouse_stage;
+	for (i = 0; i < cfg->nprops; i++)
+		if (strncmp(cfg->props[i].name, "database.", 9) == 0)
+			cfg->source_stage = true;
+
 	for (i = 0; i < NUM_PROP_DEFS; i++)
 	{
+		/* the source stage's requirements (topic.prefix) */
+		if ((prop_defs[i].flags & PROP_REQUIRED) && !cfg->source_stage)
+			continue;
 		if ((prop_defs[i].flags & PROP_REQUIRED) &&
 			(sink_config_get(cfg, prop_defs[i].name) == NULL ||
 			 sink_config_get(cfg, prop_defs[i].name)[0] == '\0'))
@@ -918,10 +970,6 @@ sink_config_validate(SinkConfig *cfg)
 	v = sink_config_get(cfg, "publication.name");
 	if (v)
 		sink_log_info("property \"publication.name\" is ignored: the wal2dbz plugin does not use publications");
-	if (strcasecmp(cfg->snapshot_mode, "no_data") != 0 &&
-		strcasecmp(cfg->snapshot_mode, "never") != 0)
-		sink_log_warning("snapshot.mode \"%s\": snapshots are not implemented yet; streaming starts at the slot's position without a snapshot, as with \"no_data\"",
-						 cfg->snapshot_mode);
 	return true;
 }
 

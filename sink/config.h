@@ -61,6 +61,8 @@ typedef struct SinkConfig
 	int			http_port;
 	int			topic_partitions;	/* -1: broker default */
 	int			topic_replication_factor;	/* -1: broker default */
+	bool		source_stage;	/* PostgreSQL -> Kafka runs */
+	bool		clickhouse_stage;	/* Kafka -> ClickHouse runs (clickhouse.url) */
 } SinkConfig;
 
 /** @brief Initialise an empty configuration. */

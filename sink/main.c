@@ -24,6 +24,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "ch_consumer.h"
 #include "check.h"
 #include "config.h"
 #include "http.h"
@@ -32,6 +33,7 @@
 #include "lsn.h"
 #include "metrics.h"
 #include "repl.h"
+#include "snapshot.h"
 
 #ifndef WAL2DBZ_VERSION
 #define WAL2DBZ_VERSION "0.1.0"
@@ -63,6 +65,8 @@ usage(const char *progname)
 		   "topic.prefix, slot.name, table.include.list, ...); kafka.<property> goes\n"
 		   "to librdkafka.  Environment variables WAL2DBZ_<PROPERTY> (upper case, dots\n"
 		   "as underscores, e.g. WAL2DBZ_DATABASE_PASSWORD) override the file.\n");
+	printf("\nWith clickhouse.url set, the ClickHouse stage also consumes the topics\n"
+		   "into ClickHouse tables; without database.* properties it runs alone.\n");
 	printf("\nSIGINT or SIGTERM stops after Kafka has acknowledged what was sent; a\n"
 		   "second signal stops at once.  Only acknowledged changes are confirmed.\n");
 }
@@ -101,6 +105,7 @@ main(int argc, char **argv)
 	SinkLsn		lsn;
 	SinkHttp   *http = NULL;
 	SinkKafka  *sk;
+	SinkCh	   *ch = NULL;
 	bool		ok;
 	int			c;
 	int			rc;
@@ -194,6 +199,13 @@ main(int argc, char **argv)
 	ok = sink_config_load(&cfg, config_path);
 	ok = sink_config_apply_env(&cfg, environ) && ok;
 	ok = ok && sink_config_validate(&cfg);
+	ok = ok && sink_snapshot_check_config(&cfg);
+	ok = ok && (!cfg.clickhouse_stage || sink_ch_config_check(&cfg));
+	if (ok && !cfg.source_stage && opts.endpos != SINK_LSN_INVALID)
+	{
+		sink_log_error("--endpos needs the source stage (database.* properties)");
+		ok = false;
+	}
 	if (ok)
 	{
 		kconf = sink_kafka_conf_new(&cfg);
@@ -229,16 +241,45 @@ main(int argc, char **argv)
 		if (http == NULL)
 			exit(1);
 	}
+	if (cfg.clickhouse_stage)
+	{
+		ch = sink_ch_new(&cfg, &metrics);
+		if (ch == NULL)
+			exit(1);
+	}
+	if (!cfg.source_stage)
+	{
+		/* the ClickHouse stage alone, one member of its consumer group */
+		rc = sink_ch_run(ch);
+		sink_http_stop(http);
+		sink_ch_destroy(ch);
+		sink_lsn_destroy(&lsn);
+		sink_metrics_destroy(&metrics);
+		sink_config_free(&cfg);
+		return rc;
+	}
 	sk = sink_kafka_new(&cfg, &lsn, &metrics);
 	if (sk == NULL)
 		exit(1);
+	/* beside the source stage, in its own thread */
+	if (ch && !sink_ch_start(ch))
+		exit(1);
 
 	rc = sink_repl_run(&cfg, sk, &lsn, &metrics, &opts);
+	if (ch)
+	{
+		int			ch_rc = sink_ch_stop(ch);
+
+		if (rc == 0)
+			rc = ch_rc;
+	}
 
 	/* the producer goes first: its opaques point into lsn */
 	sink_kafka_destroy(sk);
 	sink_lsn_destroy(&lsn);
+	/* the HTTP thread may render the ClickHouse stage's metrics until stopped */
 	sink_http_stop(http);
+	sink_ch_destroy(ch);
 	sink_metrics_destroy(&metrics);
 	sink_config_free(&cfg);
 	return rc;

@@ -185,6 +185,26 @@ sink_metrics_streaming(SinkMetrics *metrics)
 	return streaming;
 }
 
+/* Publish snapshot progress. */
+void
+sink_metrics_set_snapshot(SinkMetrics *metrics,
+						  const SinkMetricsSnapshot *snapshot)
+{
+	pthread_mutex_lock(&metrics->mutex);
+	metrics->snapshot = *snapshot;
+	pthread_mutex_unlock(&metrics->mutex);
+}
+
+/* Set the renderer of another stage's metrics. */
+void
+sink_metrics_set_extra(SinkMetrics *metrics, SinkMetricsRenderFn fn, void *arg)
+{
+	pthread_mutex_lock(&metrics->mutex);
+	metrics->extra_render = fn;
+	metrics->extra_arg = arg;
+	pthread_mutex_unlock(&metrics->mutex);
+}
+
 /* Count a reconnect. */
 void
 sink_metrics_reconnect(SinkMetrics *metrics)
@@ -210,6 +230,8 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 	OutBuf		out = {0};
 	int			i;
 	uint64_t	lag_bytes;
+	SinkMetricsRenderFn extra_render;
+	void	   *extra_arg;
 
 	out.cap = 4096;
 	out.data = malloc(out.cap);
@@ -263,8 +285,49 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 			   metrics->in_flight, lag_bytes, metrics->source_lag_ms,
 			   metrics->confirmed_lsn, metrics->streaming ? 1 : 0,
 			   metrics->reconnects, metrics->errors);
+	out_printf(&out,
+			   "# HELP wal2dbz_snapshot_running 1 while an initial snapshot runs.\n"
+			   "# TYPE wal2dbz_snapshot_running gauge\n"
+			   "wal2dbz_snapshot_running %d\n"
+			   "# HELP wal2dbz_snapshot_rows Rows of the current or last snapshot produced to Kafka.\n"
+			   "# TYPE wal2dbz_snapshot_rows gauge\n"
+			   "wal2dbz_snapshot_rows %" PRIu64 "\n"
+			   "# HELP wal2dbz_snapshot_rows_estimated Rows the snapshot is expected to read (pg_class.reltuples, then counted).\n"
+			   "# TYPE wal2dbz_snapshot_rows_estimated gauge\n"
+			   "wal2dbz_snapshot_rows_estimated %" PRIu64 "\n"
+			   "# HELP wal2dbz_snapshot_tables Tables with rows in the snapshot.\n"
+			   "# TYPE wal2dbz_snapshot_tables gauge\n"
+			   "wal2dbz_snapshot_tables %" PRIu32 "\n"
+			   "# HELP wal2dbz_snapshot_tables_done Tables completely read.\n"
+			   "# TYPE wal2dbz_snapshot_tables_done gauge\n"
+			   "wal2dbz_snapshot_tables_done %" PRIu32 "\n"
+			   "# HELP wal2dbz_snapshot_rows_per_second Average snapshot rate.\n"
+			   "# TYPE wal2dbz_snapshot_rows_per_second gauge\n"
+			   "wal2dbz_snapshot_rows_per_second %.1f\n"
+			   "# HELP wal2dbz_snapshot_seconds_remaining Estimated time left, -1 if unknown.\n"
+			   "# TYPE wal2dbz_snapshot_seconds_remaining gauge\n"
+			   "wal2dbz_snapshot_seconds_remaining %" PRId64 "\n",
+			   metrics->snapshot.running ? 1 : 0, metrics->snapshot.rows,
+			   metrics->snapshot.rows_estimated, metrics->snapshot.tables,
+			   metrics->snapshot.tables_done, metrics->snapshot.rows_per_second,
+			   metrics->snapshot.seconds_left);
+	extra_render = metrics->extra_render;
+	extra_arg = metrics->extra_arg;
 
 	pthread_mutex_unlock(&metrics->mutex);
+
+	/* the other stage's text, rendered under its own mutex */
+	if (extra_render)
+	{
+		size_t		extra_len = 0;
+		char	   *extra = extra_render(extra_arg, &extra_len);
+
+		if (extra == NULL)
+			out.oom = true;
+		else
+			out_printf(&out, "%.*s", (int) extra_len, extra);
+		free(extra);
+	}
 
 	if (out.oom)
 	{

@@ -29,6 +29,24 @@ typedef struct SinkMetricsTopic
 	uint64_t	bytes;			/* delivered key + value bytes */
 } SinkMetricsTopic;
 
+/* progress of a snapshot (snapshot.c) */
+typedef struct SinkMetricsSnapshot
+{
+	bool		running;
+	uint64_t	rows;			/* records produced */
+	uint64_t	rows_estimated; /* from pg_class.reltuples and chunking */
+	uint32_t	tables;
+	uint32_t	tables_done;
+	double		rows_per_second;
+	int64_t		seconds_left;	/* -1: unknown */
+} SinkMetricsSnapshot;
+
+/*
+ * Renders another stage's metrics (the ClickHouse stage's, ch_metrics.c),
+ * appended to /metrics; returns a malloc'd text the caller frees, or NULL.
+ */
+typedef char *(*SinkMetricsRenderFn) (void *arg, size_t *len);
+
 /* everything /metrics and /health report */
 typedef struct SinkMetrics
 {
@@ -43,6 +61,9 @@ typedef struct SinkMetrics
 	int64_t		source_lag_ms;	/* age of the oldest unconfirmed record */
 	uint64_t	reconnects;
 	uint64_t	errors;
+	SinkMetricsSnapshot snapshot;	/* the current or last snapshot */
+	SinkMetricsRenderFn extra_render;	/* another stage's metrics, or NULL */
+	void	   *extra_arg;
 } SinkMetrics;
 
 /** @brief Initialise. */
@@ -69,6 +90,17 @@ extern void sink_metrics_set_progress(SinkMetrics *metrics,
 
 /** @brief Set the streaming flag behind /health. */
 extern void sink_metrics_set_streaming(SinkMetrics *metrics, bool streaming);
+
+/** @brief Publish the progress of a snapshot. */
+extern void sink_metrics_set_snapshot(SinkMetrics *metrics,
+									  const SinkMetricsSnapshot *snapshot);
+
+/**
+ * @brief Append another stage's metrics to /metrics (NULL \p fn: none).
+ * \p fn runs on the HTTP thread, outside this struct's mutex.
+ */
+extern void sink_metrics_set_extra(SinkMetrics *metrics,
+								   SinkMetricsRenderFn fn, void *arg);
 
 /** @brief Count a reconnect. */
 extern void sink_metrics_reconnect(SinkMetrics *metrics);

@@ -34,6 +34,7 @@
 #include "pgconn.h"
 #include "repl.h"
 #include "schema.h"
+#include "snapshot.h"
 #include "wal2dbz_frame.h"
 
 /* the librdkafka tick: delivery reports are served at least this often */
@@ -65,6 +66,7 @@ typedef enum StreamStopReason
 	STOP_ENDPOS,				/* --endpos reached */
 	STOP_DISCONNECTED,			/* connection lost: reconnect */
 	STOP_KAFKA_FAILED,			/* fatal producer error or failed delivery */
+	STOP_SNAPSHOT_DONE,			/* snapshot.mode initial_only: done */
 	STOP_FATAL					/* bad frame, bad slot: exit non-zero */
 } StreamStopReason;
 
@@ -99,6 +101,8 @@ typedef struct ReplState
 	int64_t		last_status_ms; /* when we last reported (monotonic) */
 	int64_t		last_metrics_ms;
 	SinkSchemas schemas;		/* SCHEMA frames of the current session */
+	bool		snapshot_interrupted;	/* a connection was lost during a
+										 * snapshot: retry even at first */
 	char		errbuf[512];
 } ReplState;
 
@@ -399,13 +403,13 @@ build_start_command(const SinkConfig *cfg)
 }
 
 /*
- * Make sure the slot exists, uses our plugin and belongs to this database;
- * create it if missing.  Sets *confirmed to the position streaming resumes
- * from.  Returns STOP_FATAL for a slot we must not use, STOP_DISCONNECTED
- * for errors that may pass.
+ * Look up the slot: if it exists, it must use our plugin and belong to this
+ * database.  Fills *info (snapshot.c creates a missing slot).  Returns
+ * STOP_FATAL for a slot we must not use, STOP_DISCONNECTED for errors that
+ * may pass, -1 to go on.
  */
 static int
-prepare_slot(ReplState *rs, const char *dbname, SinkLsnPtr *confirmed)
+prepare_slot(ReplState *rs, const char *dbname, SinkSlotInfo *info)
 {
 	PGconn	   *conn = rs->conn;
 	const char *slot = rs->cfg->slot_name;
@@ -413,7 +417,7 @@ prepare_slot(ReplState *rs, const char *dbname, SinkLsnPtr *confirmed)
 	PGresult   *res;
 	char	   *lit;
 
-	*confirmed = SINK_LSN_INVALID;
+	memset(info, 0, sizeof(*info));
 
 	/* a walsender in database mode runs simple SQL queries too */
 	lit = PQescapeLiteral(conn, slot, strlen(slot));
@@ -423,10 +427,12 @@ prepare_slot(ReplState *rs, const char *dbname, SinkLsnPtr *confirmed)
 		return STOP_DISCONNECTED;
 	}
 	snprintf(sql, sizeof(sql),
-			 "SELECT s.plugin, s.slot_type, d.datname, s.confirmed_flush_lsn "
+			 "SELECT s.plugin, s.slot_type, d.datname, s.confirmed_flush_lsn, %s "
 			 "FROM pg_catalog.pg_replication_slots s "
 			 "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.datoid "
-			 "WHERE s.slot_name = %s", lit);
+			 "WHERE s.slot_name = %s",
+			 PQserverVersion(conn) >= 130000 ? "s.wal_status = 'lost'" : "false",
+			 lit);
 	PQfreemem(lit);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -468,29 +474,11 @@ prepare_slot(ReplState *rs, const char *dbname, SinkLsnPtr *confirmed)
 			PQclear(res);
 			return STOP_FATAL;
 		}
+		info->exists = true;
 		if (!PQgetisnull(res, 0, 3))
-			sink_parse_lsn(PQgetvalue(res, 0, 3), confirmed);
-		PQclear(res);
-		return -1;
+			sink_parse_lsn(PQgetvalue(res, 0, 3), &info->confirmed);
+		info->invalidated = PQgetvalue(res, 0, 4)[0] == 't';
 	}
-	PQclear(res);
-
-	/* no slot yet: create it, without a snapshot (snapshot.mode no_data) */
-	if (PQserverVersion(conn) >= 150000)
-		snprintf(sql, sizeof(sql),
-				 "CREATE_REPLICATION_SLOT \"%s\" LOGICAL %s (SNAPSHOT 'nothing')",
-				 slot, SINK_PLUGIN_NAME);
-	else
-		snprintf(sql, sizeof(sql),
-				 "CREATE_REPLICATION_SLOT \"%s\" LOGICAL %s NOEXPORT_SNAPSHOT",
-				 slot, SINK_PLUGIN_NAME);
-	res = run_command(conn, sql, PGRES_TUPLES_OK);
-	if (res == NULL)
-		return STOP_DISCONNECTED;
-	if (PQntuples(res) == 1 && PQnfields(res) >= 2 && !PQgetisnull(res, 0, 1))
-		sink_parse_lsn(PQgetvalue(res, 0, 1), confirmed);
-	sink_log_info("created replication slot \"%s\" at " SINK_LSN_FORMAT,
-				  slot, SINK_LSN_ARGS(*confirmed));
 	PQclear(res);
 	return -1;
 }
@@ -506,6 +494,8 @@ start_streaming(ReplState *rs)
 	char	   *cmd;
 	char	   *dbname;
 	SinkLsnPtr	confirmed;
+	SinkSlotInfo slot;
+	SinkSnapshotEnv env;
 	int			rc;
 
 	/* schema ids start again in every decoding session */
@@ -543,10 +533,36 @@ start_streaming(ReplState *rs)
 		return STOP_FATAL;
 	}
 
-	rc = prepare_slot(rs, dbname, &confirmed);
+	rc = prepare_slot(rs, dbname, &slot);
 	free(dbname);
 	if (rc >= 0)
 		return rc;
+
+	/* create a missing slot; snapshot as snapshot.mode asks */
+	env.cfg = rs->cfg;
+	env.sk = rs->sk;
+	env.lsn = rs->lsn;
+	env.metrics = rs->metrics;
+	env.stop = &time_to_stop;
+	env.abort = &time_to_abort;
+	switch (sink_snapshot_before_streaming(&env, rs->conn, &slot, &confirmed))
+	{
+		case SINK_SNAPSHOT_STREAM:
+			break;
+		case SINK_SNAPSHOT_DONE:
+			return STOP_SNAPSHOT_DONE;
+		case SINK_SNAPSHOT_STOPPED:
+			return STOP_SIGNAL;
+		case SINK_SNAPSHOT_INTERRUPTED:
+			rs->snapshot_interrupted = true;
+			return STOP_DISCONNECTED;
+		case SINK_SNAPSHOT_DISCONNECTED:
+			return STOP_DISCONNECTED;
+		case SINK_SNAPSHOT_KAFKA_FAILED:
+			return STOP_KAFKA_FAILED;
+		case SINK_SNAPSHOT_FATAL:
+			return STOP_FATAL;
+	}
 
 	/* never report less than the slot already has */
 	sink_lsn_raise(rs->lsn, confirmed);
@@ -1030,6 +1046,9 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 				sink_log_info("stopped; confirmed " SINK_LSN_FORMAT,
 							  SINK_LSN_ARGS(sink_lsn_flush(lsn)));
 				return 0;
+			case STOP_SNAPSHOT_DONE:
+				sink_log_info("stopped after the snapshot (snapshot.mode initial_only)");
+				return 0;
 			case STOP_ENDPOS:
 				sink_log_info("end position " SINK_LSN_FORMAT " reached; confirmed " SINK_LSN_FORMAT,
 							  SINK_LSN_ARGS(opts->endpos),
@@ -1048,7 +1067,7 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 		/* a lost connection: the open transaction will come again in full */
 		sink_lsn_disconnected(lsn);
 		sink_metrics_error(metrics);
-		if (!ever_streamed)
+		if (!ever_streamed && !rs.snapshot_interrupted)
 			return 1;
 		if (opts->no_loop)
 		{

@@ -94,9 +94,9 @@ expect_fail 1 'c.properties:10: unknown property "tabel.include.list"' "unknown 
 if grep -qF 'Did you mean "table.include.list"?' "$TMP/err"; then
 	ok "unknown property: hint with the closest name"; else not_ok "unknown property: hint with the closest name"; fi
 
-{ base; echo "clickhouse.url = http://127.0.0.1:8123"; } >"$TMP/c2.properties"
+{ base; echo "clickhouse.urll = http://127.0.0.1:8123"; } >"$TMP/c2.properties"
 run --config "$TMP/c2.properties"
-expect_fail 1 'unknown property "clickhouse.url"' "clickhouse.* is rejected for now"
+expect_fail 1 'unknown property "clickhouse.urll"' "a misspelled clickhouse.* property is rejected by name"
 
 base | grep -v topic.prefix >"$TMP/d.properties"
 run --config "$TMP/d.properties"
@@ -142,7 +142,24 @@ if grep -q "snapshot" "$TMP/err"; then not_ok "no_data: no snapshot warning"; el
 
 base | grep -v snapshot.mode >"$TMP/l.properties"
 run --config "$TMP/l.properties"
-expect_fail 1 'snapshot.mode "initial": snapshots are not implemented yet' "default snapshot.mode warns"
+expect_fail 1 "could not connect to the server" "default snapshot.mode (initial) is accepted"
+
+{ base | grep -v snapshot.mode; echo "snapshot.mode = custom"; } >"$TMP/l2.properties"
+run --config "$TMP/l2.properties"
+expect_fail 1 'snapshot.mode "custom" is not supported' "unsupported snapshot.mode"
+
+{ base; echo "snapshot.select.statement.overrides = public.t1"
+  echo "snapshot.select.statement.overrides.public.t1 = SELECT id, v FROM public.t1"; } >"$TMP/l3.properties"
+run --config "$TMP/l3.properties"
+expect_fail 1 'property "snapshot.select.statement.overrides.public.t1" is not supported in this form' \
+	"snapshot.select.statement.overrides: only SELECT * ... WHERE"
+
+{ base; echo "snapshot.select.statement.overrides = public.t1"
+  echo "snapshot.select.statement.overrides.public.t1 = SELECT * FROM public.t1 WHERE deleted = false"
+  echo "snapshot.max.threads = 4"; echo "snapshot.chunk.size = 5000"
+  echo "snapshot.include.collection.list = public.t1"; } >"$TMP/l4.properties"
+run --config "$TMP/l4.properties"
+expect_fail 1 "could not connect to the server" "snapshot properties accepted"
 
 { base; echo "publication.name = dbz_publication"; } >"$TMP/m.properties"
 run --config "$TMP/m.properties"

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Sink benchmark (not a test): wal2dbz-sink draining a slot into a local Kafka broker, next to
+# pg_recvlogical draining a slot of the same plugin in framed mode into a file, in the same run
+# (the ceiling for the sink: the same decoding, no Kafka). Prints a Markdown table.
+#
+# Workload (issue #2, as test/bench/decode.sh): ROWS rows of a mixed-type table inserted in one
+# transaction, updates of a fifth and deletes of a tenth of them, then ROWS/100 single-row
+# transactions. Every slot is created before the workload; the sinks' topics are created before
+# it too (each sink first runs to an --endpos before the workload), so the timed runs only stream.
+#
+# Timed, after the workload has committed, in interleaved rounds: each slot drained from its
+# start to --endpos=<WAL position after the workload's last commit>. For the sink that is the
+# time until every record is acknowledged by Kafka (acks=all, idempotent) and confirmed to
+# PostgreSQL, i.e. from the last commit's arrival in the slot to the last Kafka acknowledgement,
+# for a backlog of the whole workload; the process exits then. Configurations: value/key
+# schemas on and off, times kafka.compression.type none, lz4 and zstd; pg_recvlogical with
+# -o output.format=framed -o framed.batch.bytes=65536 and the same schemas setting (the sink
+# gets framed.batch.bytes=65536 too). Peak RSS from /usr/bin/time (%M).
+#
+# Columns: median seconds; change events per second (ROWS + ROWS/5 + ROWS/10 + ROWS/100 events;
+# Kafka also gets a tombstone per delete); median CPU seconds (user + system) of the sink or
+# pg_recvlogical process itself, which tells the client's share from the server's and the
+# broker's; peak RSS (largest of the rounds); bytes written (the file, or the topic's log
+# segments on the broker's disk); the events/s ratio sink / pg_recvlogical for the same
+# schemas setting.
+#
+# Usage: test/bench/sink.sh [ROWS] [ROUNDS]     (defaults 200000 and 3; after make install)
+# Environment: SINK (default sink/wal2dbz-sink, else the installed one), PARTITIONS (3).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+ROWS=${1:-200000}
+ROUNDS=${2:-3}
+PARTITIONS=${PARTITIONS:-3}
+BIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+SINK=${SINK:-$TOP/sink/wal2dbz-sink}
+[[ -x $SINK ]] || SINK=$(command -v wal2dbz-sink)
+SCHEMAS=(false true)
+COMPRESSIONS=(none lz4 zstd)
+
+DIR=$(mktemp -d /tmp/wal2dbz-sinkbench.XXXXXX)
+chmod 755 "$DIR"
+cleanup() {
+  test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
+  test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_senders = 100" \
+  "max_wal_size = 4GB" "shared_buffers = 512MB" 2>/dev/null)"
+unset WAL2DBZ_PG_OWNER
+export PGDATABASE=postgres
+BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
+PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
+T0=$(date +%s)
+say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
+say "PostgreSQL and Kafka up"
+
+$PSQL <<SQL >/dev/null
+CREATE EXTENSION wal2dbz;
+CREATE TABLE public.bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
+  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
+  payload jsonb);
+SQL
+
+props() {  # props SCHEMAS COMPRESSION ROUND: a sink configuration, its prefix and slot
+  local prefix="b_${1}_${2}_$3"
+  cat > "$DIR/$prefix.properties" <<EOF
+database.hostname=127.0.0.1
+database.port=$PGPORT
+database.user=$PGUSER
+database.dbname=postgres
+topic.prefix=$prefix
+slot.name=$prefix
+snapshot.mode=no_data
+value.converter.schemas.enable=$1
+key.converter.schemas.enable=$1
+framed.batch.bytes=65536
+topic.creation.default.partitions=$PARTITIONS
+topic.creation.default.replication.factor=1
+http.port=0
+kafka.bootstrap.servers=$BOOTSTRAP
+kafka.compression.type=$2
+EOF
+  echo "$prefix"
+}
+
+# slots for every run, then a warm-up row, which creates every sink's topic
+for ((r = 1; r <= ROUNDS; r++)); do
+  for s in "${SCHEMAS[@]}"; do
+    $PSQL -c "SELECT pg_create_logical_replication_slot('r_${s}_$r', 'wal2dbz')" >/dev/null
+    for c in "${COMPRESSIONS[@]}"; do
+      p=$(props "$s" "$c" "$r")
+      $PSQL -c "SELECT pg_create_logical_replication_slot('$p', 'wal2dbz')" >/dev/null
+    done
+  done
+done
+say "slots created"
+$PSQL -c "INSERT INTO public.bench_events (event_uuid) VALUES (gen_random_uuid())" >/dev/null
+WARM=$($PSQL -c "SELECT pg_current_wal_lsn()")
+for ((r = 1; r <= ROUNDS; r++)); do
+  for s in "${SCHEMAS[@]}"; do
+    $PSQL -c "SELECT pg_replication_slot_advance('r_${s}_$r', '$WARM')" >/dev/null
+    for c in "${COMPRESSIONS[@]}"; do
+      "$SINK" --config "$DIR/b_${s}_${c}_$r.properties" --endpos="$WARM" 2>>"$DIR/warm.err" ||
+        { cat "$DIR/warm.err" >&2; exit 1; }
+    done
+  done
+done
+
+say "topics created; workload: $ROWS rows"
+t0=$(date +%s.%N)
+$PSQL <<SQL >/dev/null
+INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
+SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
+       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
+       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
+FROM generate_series(1, $ROWS) i;
+UPDATE public.bench_events SET amount = amount + 1 WHERE id % 5 = 0;
+DELETE FROM public.bench_events WHERE id % 10 = 0;
+SQL
+for ((i = 1; i <= ROWS / 100; i++)); do
+  echo "INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
+done | $PSQL >/dev/null
+END=$($PSQL -c "SELECT pg_current_wal_lsn()")
+say "workload committed in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s, $(( $($PSQL -c "SELECT pg_wal_lsn_diff('$END', '$WARM')::bigint") / 1048576 )) MB of WAL; end $END" >&2
+# change events (the warm-up row has id 1, the workload's rows 2 .. ROWS + 1)
+UPDATES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i % 5 = 0")
+DELETES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i % 10 = 0")
+EVENTS=$((ROWS + UPDATES + DELETES + ROWS / 100))
+
+declare -A secs rss bytes cpu
+timed() {  # timed KEY command...: seconds and peak RSS (kB) of one run
+  local key=$1 start end
+  shift
+  start=$(date +%s.%N)
+  /usr/bin/time -f '%M %U %S' -o "$DIR/time.out" "$@"
+  end=$(date +%s.%N)
+  secs[$key]+="$(echo "$end - $start" | bc) "
+  local m u sy
+  read -r m u sy < <(tail -1 "$DIR/time.out")
+  cpu[$key]+="$(echo "$u + $sy" | bc) "
+  [[ -z ${rss[$key]:-} || $m -gt ${rss[$key]} ]] && rss[$key]=$m
+  return 0
+}
+
+topic_records() {  # topic_records TOPIC: the sum of its partitions' end offsets
+  local args=() p
+  for ((p = 0; p < PARTITIONS; p++)); do args+=(-t "$1:$p:-1"); done
+  kcat -b "$BOOTSTRAP" -Q "${args[@]}" 2>/dev/null | awk '/offset/ { s += $NF } END { print s + 0 }'
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  for s in "${SCHEMAS[@]}"; do
+    timed "recv_$s" "$BIN/pg_recvlogical" -d postgres --slot "r_${s}_$r" --start --no-loop \
+      --endpos="$END" -o output.format=framed -o framed.batch.bytes=65536 \
+      -o "value.converter.schemas.enable=$s" -o "key.converter.schemas.enable=$s" \
+      -o "topic.prefix=b_${s}_$r" -f "$DIR/out" 2>>"$DIR/recv.err"
+    bytes[recv_$s]=$(stat -c %s "$DIR/out")
+    rm -f "$DIR/out"
+    for c in "${COMPRESSIONS[@]}"; do
+      p="b_${s}_${c}_$r"
+      timed "sink_${s}_$c" "$SINK" --config "$DIR/$p.properties" --endpos="$END" 2>>"$DIR/sink.err" ||
+        { tail -5 "$DIR/sink.err" >&2; exit 1; }
+      got=$(topic_records "$p.public.bench_events")
+      want=$((1 + EVENTS + DELETES))  # the warm-up row, the events, a tombstone per delete
+      [[ $got -eq $want ]] || echo "# WARNING: $p.public.bench_events has $got records, expected $want" >&2
+      bytes[sink_${s}_$c]=$(cat "$DIR"/kafka/data/"$p".public.bench_events-*/*.log | wc -c)
+    done
+  done
+  say "round $r done"
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions ($EVENTS events), $PARTITIONS partitions | seconds (median of $ROUNDS) | events/s | process CPU s | peak RSS MB | MB written | sink ÷ pg_recvlogical events/s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for s in "${SCHEMAS[@]}"; do
+  base=$(echo "${secs[recv_$s]}" | median)
+  printf "| pg_recvlogical → file, framed, schemas %s | %.2f | %.0f | %.2f | %.1f | %.0f | (ceiling) |\n" "$s" \
+    "$base" "$(echo "$EVENTS / $base" | bc -l)" "$(echo "${cpu[recv_$s]}" | median)" \
+    "$(echo "${rss[recv_$s]} / 1024" | bc -l)" "$(echo "${bytes[recv_$s]} / 1048576" | bc -l)"
+  for c in "${COMPRESSIONS[@]}"; do
+    k="sink_${s}_$c"
+    m=$(echo "${secs[$k]}" | median)
+    printf "| wal2dbz-sink → Kafka, schemas %s, compression %s | %.2f | %.0f | %.2f | %.1f | %.0f | %.2f |\n" "$s" "$c" \
+      "$m" "$(echo "$EVENTS / $m" | bc -l)" "$(echo "${cpu[$k]}" | median)" "$(echo "${rss[$k]} / 1024" | bc -l)" \
+      "$(echo "${bytes[$k]} / 1048576" | bc -l)" "$(echo "$base / $m" | bc -l)"
+  done
+done
+echo "# $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); Kafka $BOOTSTRAP on this machine" >&2

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+#-------------------------------------------------------------------------
+#
+# e2e_broker_stop.sh
+#	  The Kafka broker stopped for 20 seconds during a load: wal2dbz-sink
+#	  loses no committed row.
+#
+# The sink streams a load (lib_load.py, 100,000 rows in ~10,000
+# transactions, stretched over ~70 s) while the broker is stopped twice
+# (test/lib/kafka.sh stop: a clean shutdown, not a pause) and started
+# again on the same port and data (kafka.sh restart):
+#   1. for 20 seconds, with librdkafka's default message.timeout.ms (300 s);
+#   2. for 12 seconds, with kafka.message.timeout.ms=5000 (given as the
+#      environment variable WAL2DBZ_KAFKA_MESSAGE_TIMEOUT_MS).
+# The sink may wait for the broker or stop with a clear error and be
+# started again (as a supervisor would, once the broker is back); the test
+# finds out which and checks that behaviour: waiting, it must still run,
+# have said that the brokers are down, show records in flight and catch
+# up by itself; stopping, it must exit non-zero with an error that names
+# Kafka.  Either way the slot's confirmed position must not move while
+# the broker is away (nothing is acknowledged), must reach the end of the
+# load afterwards, and lib_replay.py must find every committed row in
+# Kafka with its final value, every change event of the plugin's own
+# stream (a second slot) in order per key, and repeats only from a
+# restarted process's unacknowledged window.
+#
+# Usage: test/sink/e2e_broker_stop.sh   (SINK=path, KEEP=1, SEED=n,
+#        OUTAGE=seconds, default 20)
+# Prints TAP.
+#
+# test/sink/e2e_broker_stop.sh
+#
+#-------------------------------------------------------------------------
+# check evaluates its first argument later: single quotes on purpose
+# shellcheck disable=SC2016,SC2034
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
+
+PREFIX=bs
+SLOT=bs_slot
+REF=bs_ref
+ROWS=100000
+CHUNKS=6
+OUTAGE=${OUTAGE:-20}
+SEED=${SEED:-$RANDOM}
+TABLES="public.ka,public.kb,public.kc"
+
+e2e_init broker-stop
+e2e_start_pg
+e2e_start_kafka
+export PGDATABASE=postgres
+HTTP_PORT=$(free_port)
+
+python3 "$E2E_HERE/lib_load.py" "$WORK" "$ROWS" "$CHUNKS" "$SEED" 0.2 >"$WORK/load.summary" ||
+	bail "could not write the load"
+note "$(cat "$WORK/load.summary")"
+{ echo "CREATE EXTENSION IF NOT EXISTS wal2dbz;"; cat "$WORK/schema.sql"; } | e2e_psql >/dev/null ||
+	bail "could not create the tables"
+
+write_props "$WORK/sink.properties" postgres "$PREFIX" "$SLOT" \
+	"table.include.list=$TABLES" \
+	"value.converter.schemas.enable=false" \
+	"key.converter.schemas.enable=false" \
+	"http.port=$HTTP_PORT"
+
+runs=0
+start_sink() {	# start_sink [VAR=value...]
+	runs=$((runs + 1))
+	echo "--- run $runs" >>"$WORK/sink.err"
+	sink_start sink "$WORK/sink.properties" "$@"
+}
+elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"; }
+sleep_until() {	# sleep_until EPOCH_SECONDS
+	local d
+	d=$(echo "$1 - $(date +%s.%N)" | bc)
+	[[ $d == -* ]] || sleep "$d"
+}
+
+start_sink
+for _ in $(seq 1 100); do [[ -n $(confirmed "$SLOT") ]] && break; sleep 0.1; done
+check '[[ -n $(confirmed "$SLOT") ]]' "the sink created its slot" || bail "no slot"
+sql "SELECT pg_create_logical_replication_slot('$REF', 'wal2dbz')" >/dev/null || bail "no reference slot"
+
+t0=$(date +%s.%N)
+chunks=()
+for c in $(seq 1 $CHUNKS); do chunks+=("$WORK/chunk_$c.sql"); done
+bg_start "$WORK/load.out" bash -c 'for f in "$@"; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" || exit 1; done' _ \
+	"${chunks[@]}"
+LOAD_PID=$BG_PID
+load_running() { kill -0 "$LOAD_PID" 2>/dev/null && [[ $(ps -o stat= -p "$LOAD_PID") != Z* ]]; }
+
+# outage PHASE STEP SECONDS [VAR=value...]: at chunk STEP of the load, stop
+# the broker for SECONDS, start it again, then check what the sink did
+# (restarting it with the VARs if it stopped); sets behaviour
+: >"$WORK/runs.txt"
+outage() {
+	local phase=$1 step=$2 len=$3 in_load t_stop c1 c2 h1 secs
+	while load_running && (($(sql "SELECT step FROM public.kx" || echo 0) < step)); do sleep 0.1; done
+	load_running && in_load=1 || in_load=0
+	"$E2E_LIB/kafka.sh" stop "$WORK/kafka" 2>>"$WORK/kafka.ctl.err"
+	t_stop=$(date +%s.%N)
+	note "$phase: broker stopped at $(elapsed) s"
+	sleep 3
+	c1=$(confirmed "$SLOT")
+	h1=$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/health")
+	curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.$phase" 2>/dev/null
+	sleep_until "$(echo "$t_stop + $len - 1" | bc)"
+	c2=$(confirmed "$SLOT")
+	sleep_until "$(echo "$t_stop + $len" | bc)"
+	load_running || in_load=0
+	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t_stop" | bc)")
+	"$E2E_LIB/kafka.sh" restart "$WORK/kafka" >/dev/null 2>>"$WORK/kafka.ctl.err" ||
+		bail "the broker did not start again"
+	note "$phase: broker back at $(elapsed) s"
+	check '[[ $in_load -eq 1 ]]' "$phase: the broker was stopped for $secs s while the load ran"
+	check '[[ -n $c1 && $c1 == "$c2" ]]' \
+		"$phase: nothing was confirmed while the broker was away ($c1 .. $c2)"
+
+	if sink_running sink; then
+		behaviour=waited
+		note "$phase: the sink waited for the broker (/health during the outage: $h1)"
+		check 'grep -q "all Kafka brokers are down" "$WORK/sink.err"' \
+			"$phase: the sink waited and said that the brokers were down" || diag "$WORK/sink.err"
+		check 'grep -q "^wal2dbz_records_in_flight [1-9]" "$WORK/metrics.$phase"' \
+			"$phase: /metrics showed records in flight during the outage" || diag "$WORK/metrics.$phase"
+	else
+		behaviour=exited
+		note "$phase: the sink exited with status $rc during the outage:"
+		sed -n "/^--- run $runs\$/,\$p" "$WORK/sink.err" | grep "error:" | head -3 | sed 's/^/#   /'
+		check '[[ $rc -ne 0 ]]' "$phase: the sink stopped with a non-zero status ($rc)"
+		check 'sed -n "/^--- run $runs\$/,\$p" "$WORK/sink.err" | grep -q "error: .*Kafka"' \
+			"$phase: ... and an error that names Kafka" || diag "$WORK/sink.err"
+		end_run
+		wait_inactive "$SLOT" 10
+		start_sink "${@:4}"
+	fi
+	wait_confirmed "$SLOT" "$(current_lsn)" 60
+	check '[[ $behaviour == exited ]] || sink_running sink' \
+		"$phase: the sink caught up with the load after the broker came back ($(elapsed) s)" ||
+		diag "$WORK/sink.err"
+}
+
+# the end of a sink process: its confirmed position and the offsets so far
+end_run() {
+	echo "run $runs $(confirmed "$SLOT")" >>"$WORK/runs.txt"
+	end_offsets "$PREFIX" | sed "s/^/hw $runs /" >>"$WORK/runs.txt"
+}
+
+# 1: librdkafka's default message.timeout.ms (300 s) outlasts the outage
+outage "default timeouts" 2 "$OUTAGE"
+behaviour_a=$behaviour
+
+# 2: with kafka.message.timeout.ms (here from the environment) shorter
+# than the outage, the records time out while the broker is away.  The new
+# process first produces to every topic, so that the outage meets the
+# stream and not the creation of a topic.
+sink_stop sink TERM
+check '[[ $rc -eq 0 ]]' "SIGTERM between the outages: exits 0" || diag "$WORK/sink.err"
+end_run
+wait_inactive "$SLOT" 10
+start_sink WAL2DBZ_KAFKA_MESSAGE_TIMEOUT_MS=5000
+for _ in $(seq 1 150); do
+	[[ $(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
+		grep -c "^wal2dbz_records_produced_total{topic=\"$PREFIX\.public\.k[abc]\"} [1-9]") -eq 3 ]] && break
+	sleep 0.1
+done
+outage "message.timeout.ms=5000" 4 12 WAL2DBZ_KAFKA_MESSAGE_TIMEOUT_MS=5000
+behaviour_b=$behaviour
+
+wait "$LOAD_PID"
+load_rc=$?
+check '[[ $load_rc -eq 0 ]]' "the load ran ($(elapsed) s)" || diag "$WORK/load.out"
+END=$(current_lsn)
+wait_confirmed "$SLOT" "$END" 120
+check 'lsn_ge "$C" "$END"' "the slot is confirmed up to the end of the load, $END, at $(elapsed) s (got ${C:-nothing})"
+sink_stop sink TERM
+check '[[ $rc -eq 0 ]]' "SIGTERM: exits 0" || diag "$WORK/sink.err"
+
+e2e_psql -At -F $'\t' -c "SELECT lsn, xid, data FROM pg_logical_slot_get_changes('$REF', '$END', NULL,
+	'output.format', 'record', 'topic.prefix', '$PREFIX', 'table.include.list', '$TABLES',
+	'value.converter.schemas.enable', 'false', 'key.converter.schemas.enable', 'false',
+	'provide.transaction.metadata', 'true')" >"$WORK/reference.tsv" || bail "could not read the reference slot"
+sql "SELECT pg_drop_replication_slot('$REF')" >/dev/null
+dump_topics_tsv "$PREFIX" "$WORK/kafka.tsv"
+for t in ka kb kc; do
+	sql "SELECT row_to_json(t) FROM public.$t t" >"$WORK/$t.jsonl"
+done
+python3 "$E2E_HERE/lib_replay.py" --first $((n + 1)) --partitions 3 --kafka "$WORK/kafka.tsv" \
+	--table "$PREFIX.public.ka=$WORK/ka.jsonl:id" \
+	--table "$PREFIX.public.kb=$WORK/kb.jsonl:a,b" \
+	--table "$PREFIX.public.kc=$WORK/kc.jsonl:id" \
+	--reference "$WORK/reference.tsv" --runs "$WORK/runs.txt" >"$WORK/replay.tap" 2>&1
+tap_merge "$WORK/replay.tap"
+check '[[ -s $WORK/replay.tap ]] && ! grep -q "^Traceback" "$WORK/replay.tap"' "the replay ran"
+note "the sink $behaviour_a with default timeouts, $behaviour_b with message.timeout.ms=5000; $(grep -c 'error:' "$WORK/sink.err") error line(s), $(grep -c 'warning:' "$WORK/sink.err") warning(s)"
+tap_end
