@@ -65,6 +65,7 @@ class Load:
         self.next = {"ka": 1, "kb": 1, "kc": 1}
         self.inserted = 0
         self.txns = 0
+        self.moves = 0
 
     def insert(self, t, count):
         lo = self.next[t]
@@ -103,8 +104,11 @@ class Load:
         if r < 0.15:
             c = self.cond("ka", 60, 20)
             if c:
-                # a primary key update: delete + tombstone + create
-                out.append("UPDATE public.ka SET id = id + 1000000000 WHERE %s AND id < 1000000000;" % c)
+                # a primary key update: delete + tombstone + create; each
+                # move has its own range of new keys (ids stay below 10^6)
+                self.moves += 1
+                out.append("UPDATE public.ka SET id = id + %d WHERE %s AND id < 1000000000;"
+                           % (1000000000 + self.moves * 1000000, c))
         elif r < 0.3:
             u = self.rnd.choice(("ka", "kb", "kc"))
             s = self.span(u, 40)
