@@ -425,6 +425,9 @@ describe(const ChConnect *ct, ChBuf *out)
 	{
 		ch_buf_putc(out, ' ');
 		ch_buf_puts(out, ct->name);
+		/* a Decimal kept as String needs its scale to be read back */
+		if (strcmp(ct->name, LN_DECIMAL) == 0)
+			ch_buf_printf(out, " scale=%d", ct->scale);
 	}
 }
 
@@ -467,6 +470,11 @@ undescribe(const char **s, ChConnect *ct)
 		if (ct->name == NULL)
 			return false;
 		p += n;
+		if (strncmp(p, " scale=", 7) == 0)
+		{
+			ct->scale = atoi(p + 7);
+			p += 7 + strspn(p + 7, "-0123456789");
+		}
 	}
 	*s = p;
 	return true;
@@ -906,6 +914,8 @@ ch_ddl_create_table(ChBuf *out, const ChServer *srv, const char *database,
 	ch_buf_puts(out, ") ORDER BY ");
 	if (nkeys == 0)
 		ch_buf_puts(out, "tuple()");
+	else if (nkeys == 1)
+		ch_quote_ident(out, keys[0]);
 	else
 	{
 		ch_buf_putc(out, '(');

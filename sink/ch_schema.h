@@ -209,11 +209,11 @@ typedef struct ChColumnDef
 } ChColumnDef;
 
 /**
- * @brief CREATE TABLE IF NOT EXISTS for a table versioned by
- * CH_VERSION_COLUMN with CH_DELETED_COLUMN: ReplacingMergeTree ordered by
- * the \p nkeys key columns (listed first in \p cols? no: \p keys names
- * them), or MergeTree ORDER BY tuple() without a key;
- * Replicated* and ON CLUSTER when \p cluster is not NULL.
+ * @brief CREATE TABLE IF NOT EXISTS: \p cols, then CH_VERSION_COLUMN and
+ * CH_DELETED_COLUMN; ReplacingMergeTree ordered by the \p nkeys columns
+ * named in \p keys (with CH_DELETED_COLUMN as its second parameter from
+ * 23.2), or MergeTree ORDER BY tuple() without a key; Replicated* and ON
+ * CLUSTER when \p cluster is set.
  */
 extern void ch_ddl_create_table(ChBuf *out, const ChServer *srv,
 								const char *database, const char *table,

@@ -631,7 +631,10 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 		c->name = name;
 		c->type_text = type;
 		ch_type_parse(type, &c->type);
-		ch_connect_from_comment(comment, &c->ct);
+		/* an older comment without the scale: the column's */
+		if (ch_connect_from_comment(comment, &c->ct) && c->type.kind == CK_DECIMAL &&
+			(comment == NULL || strstr(comment, " scale=") == NULL))
+			c->ct.scale = c->type.scale;
 		free(comment);
 		{
 			ChBuf		jn;
@@ -671,8 +674,16 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 	{
 		char	   *save = NULL;
 		char	   *tok;
+		char	   *sk = sorting_key;
+		size_t		sklen = strlen(sk);
 
-		for (tok = strtok_r(sorting_key, ",", &save); tok;
+		/* "a, b", or "(a)" on some servers */
+		if (sklen >= 2 && sk[0] == '(' && sk[sklen - 1] == ')')
+		{
+			sk[sklen - 1] = '\0';
+			sk++;
+		}
+		for (tok = strtok_r(sk, ",", &save); tok;
 			 tok = strtok_r(NULL, ",", &save))
 		{
 			size_t		n;
@@ -1576,6 +1587,17 @@ ch_tables_add(ChTables *ts, const ChRecord *rec)
 	t = resolve_table(ts, tp, &ev);
 	if (t == NULL)
 		return CH_FATAL;
+	if (ev.op == 't' && !t->loaded)
+	{
+		bool		exists;
+
+		/* a truncate carries no key: never create a table from one */
+		r = table_load(ts, t, &exists);
+		if (r != CH_OK)
+			return r;
+		if (!exists)
+			return CH_SKIPPED;	/* nothing to truncate */
+	}
 	r = table_ensure(ts, t, tp, ev.schema, rec);
 	if (r != CH_OK)
 		return r;
@@ -2194,7 +2216,8 @@ resolve(ChTables *ts, ChTable *t)
 		if (row->flags & (ROW_PLACEHOLDERS | ROW_TOMBSTONE))
 		{
 			prev[i] = j;
-			if (j < 0)
+			/* a table without a key cannot be read back by key */
+			if (j < 0 && t->nkeys > 0)
 			{
 				lookup_kind[i] = (uint8_t) kind;
 				lookup_of[i] = (long) nlookups[kind];

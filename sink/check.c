@@ -27,6 +27,7 @@
 
 #include <libpq-fe.h>
 
+#include "ch_consumer.h"
 #include "check.h"
 #include "kafka.h"
 #include "log.h"
@@ -531,8 +532,11 @@ sink_check_run(const SinkConfig *cfg)
 	sink_check_report("OK", "configuration", NULL, "%s is valid",
 					  cfg->path ? cfg->path : "the configuration");
 
-	cs.conn = sink_pg_connect(cfg, false);
-	if (cs.conn == NULL)
+	cs.conn = cfg->source_stage ? sink_pg_connect(cfg, false) : NULL;
+	if (!cfg->source_stage)
+		sink_check_report("OK", "source stage", NULL,
+						  "not configured (no database.* property): the ClickHouse stage runs alone");
+	else if (cs.conn == NULL)
 		sink_check_report("FAIL", "connection",
 						  "check the database.* properties and that the server accepts the connection",
 						  "could not connect to PostgreSQL (see the error above)");
@@ -552,6 +556,17 @@ sink_check_run(const SinkConfig *cfg)
 		cs.conn = NULL;
 	}
 	check_kafka(&cs);
+	if (cfg->clickhouse_stage)
+	{
+		char		detail[768];
+
+		if (sink_ch_probe(cfg, detail, sizeof(detail)))
+			sink_check_report("OK", "clickhouse", NULL, "%s", detail);
+		else
+			sink_check_report("FAIL", "clickhouse",
+							  "check clickhouse.url, clickhouse.user, clickhouse.password and that the server runs",
+							  "%s", detail);
+	}
 
 	check_state = NULL;
 	return cs.nfail > 0 ? 1 : 0;

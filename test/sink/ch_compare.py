@@ -116,7 +116,10 @@ def compare(url, pg_table, ch_table):
     cols = ch_rows(url, "SELECT name, type, comment FROM system.columns WHERE database = '%s' AND table = '%s'" % (db, name))
     types = {c["name"]: (c["type"], c["comment"]) for c in cols if c["name"] not in ("_version", "is_deleted")}
     skey = ch_rows(url, "SELECT sorting_key FROM system.tables WHERE database = '%s' AND name = '%s'" % (db, name))
-    keys = [k.strip().strip("`") for k in skey[0]["sorting_key"].split(",")] if skey else []
+    sk = skey[0]["sorting_key"].strip() if skey else ""
+    if sk.startswith("(") and sk.endswith(")"):
+        sk = sk[1:-1]
+    keys = [k.strip().strip("`") for k in sk.split(",")] if sk else []
     ch = ch_rows(url, "SELECT * FROM `%s`.`%s` FINAL WHERE is_deleted = 0" % (db, name))
     pg = pg_rows(pg_table)
     diffs = []

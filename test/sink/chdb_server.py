@@ -106,7 +106,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         self.sess.query(q)
                     finally:
                         os.unlink(f)
-            out = self.sess.query(sql, "TabSeparated").bytes()
+            # chdb's format argument wins over the statement's FORMAT clause
+            m = re.search(r"(?i)\sFORMAT\s+(\w+)\s*$", sql)
+            out = self.sess.query(sql, m.group(1) if m else "TabSeparated").bytes()
             self.reply(200, out)
         except Exception as e:      # noqa: BLE001 - every error goes back as ClickHouse would send it
             text = str(e)

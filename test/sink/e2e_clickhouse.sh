@@ -17,7 +17,10 @@
 # 4. A column added in PostgreSQL mid-stream: added in ClickHouse, equal.
 # 5. The tables' DDL (ReplacingMergeTree ordered by the primary key,
 #    comments recording the Connect types) and /metrics.
-# 6. An incompatible type change stops the stage with an error naming the
+# 6. Events without schemas (value/key.converter.schemas.enable=false, as
+#    Debezium can write them), from a second sink, into existing tables
+#    (copies of the first ones): decoded by the column types and comments.
+# 7. An incompatible type change stops the stage with an error naming the
 #    table, the column and what to do; the source stage goes on; SIGTERM
 #    then exits 1.
 #
@@ -119,7 +122,34 @@ check 'grep -q "^wal2dbz_clickhouse_rows_inserted_total{table=\"$CUSTOMERS\"} [1
 	diag "$WORK/metrics.txt"
 check '! grep -q "error:" "$WORK/sink.err"' "no errors so far" || diag "$WORK/sink.err"
 
-# --- 6. an incompatible type change
+# --- 6. events without schemas into existing tables
+NOS_TABLES=(crm.customers=nos.nos_crm_customers telemetry.readings=nos.nos_telemetry_readings)
+write_props "$WORK/nos.properties" "$PGDATABASE" nos nos_slot \
+	"http.port=0" "skipped.operations=none" \
+	"value.converter.schemas.enable=false" "key.converter.schemas.enable=false" \
+	"clickhouse.url=$CH_URL" "clickhouse.database=nos" "clickhouse.batch.ms=300" \
+	"clickhouse.group.id=nos"
+sink_start nos "$WORK/nos.properties"
+for _ in $(seq 1 100); do
+	[[ -n $(slot_col nos_slot slot_name) ]] && break
+	sleep 0.2
+done
+# the slot exists and nothing changes meanwhile: start from a copy
+ch_sql "CREATE DATABASE nos"
+for t in crm_customers telemetry_readings; do
+	ch_sql "CREATE TABLE nos.nos_$t AS cdc.app_$t"
+	ch_sql "INSERT INTO nos.nos_$t SELECT * FROM cdc.app_$t FINAL"
+done
+python3 "$E2E_HERE/ch_load.py" ops 5 500 tier "$WORK/state.json" >"$WORK/ops5.sql"
+e2e_psql -f "$WORK/ops5.sql" >/dev/null || bail "load 5 failed"
+check 'ch_wait_equal 60 "${NOS_TABLES[@]}" && ch_wait_equal 30 "${TABLES[@]}"' \
+	"events without schemas land in existing tables; both copies equal PostgreSQL" || diag "$WORK/nos.err"
+python3 "$E2E_HERE/ch_compare.py" --tap "$n" "$CH_URL" "${NOS_TABLES[@]}" >"$WORK/compare.tap"
+tap_merge "$WORK/compare.tap"
+sink_stop nos TERM
+check '[[ $rc -eq 0 ]] && ! grep -q "error:" "$WORK/nos.err"' "the second sink stops cleanly" || diag "$WORK/nos.err"
+
+# --- 7. an incompatible type change
 e2e_psql <<'SQL' || bail "type change failed"
 ALTER TABLE telemetry.readings ALTER COLUMN value TYPE text;
 INSERT INTO telemetry.readings (device_id, seq, value) VALUES (9, 1, 'not a number');

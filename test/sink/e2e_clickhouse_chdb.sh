@@ -61,7 +61,7 @@ sink_start sink "$WORK/sink.properties"
 
 # column type, from system.columns
 coltype() {
-	ch_sql "SELECT type FROM system.columns WHERE database = 'cdc' AND table = '$1' AND name = '$2'"
+	ch_sql "SELECT type FROM system.columns WHERE database = 'cdc' AND table = '$1' AND name = '$2' FORMAT TabSeparatedRaw"
 }
 
 # --- a first mix, then the DDL
