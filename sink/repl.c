@@ -283,9 +283,13 @@ run_command(PGconn *conn, const char *sql, ExecStatusType expected)
 	return res;
 }
 
-/* Append a double-quoted identifier. */
+/*
+ * Append s between two "quote" characters, doubling any inside: an
+ * identifier with '"', a literal with '\'' (the replication grammar has
+ * no E'' strings).
+ */
 static bool
-append_ident(char **buf, size_t *len, size_t *cap, const char *s)
+append_quoted(char **buf, size_t *len, size_t *cap, const char *s, char quote)
 {
 	size_t		need = *len + 2 * strlen(s) + 3;
 	const char *p;
@@ -300,45 +304,30 @@ append_ident(char **buf, size_t *len, size_t *cap, const char *s)
 		*buf = nbuf;
 		*cap = newcap;
 	}
-	(*buf)[(*len)++] = '"';
+	(*buf)[(*len)++] = quote;
 	for (p = s; *p; p++)
 	{
-		if (*p == '"')
-			(*buf)[(*len)++] = '"';
+		if (*p == quote)
+			(*buf)[(*len)++] = quote;
 		(*buf)[(*len)++] = *p;
 	}
-	(*buf)[(*len)++] = '"';
+	(*buf)[(*len)++] = quote;
 	(*buf)[*len] = '\0';
 	return true;
 }
 
-/* Append a single-quoted literal; the replication grammar has no E''. */
+/* Append a double-quoted identifier. */
+static bool
+append_ident(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	return append_quoted(buf, len, cap, s, '"');
+}
+
+/* Append a single-quoted literal. */
 static bool
 append_literal(char **buf, size_t *len, size_t *cap, const char *s)
 {
-	size_t		need = *len + 2 * strlen(s) + 3;
-	const char *p;
-
-	if (need > *cap)
-	{
-		size_t		newcap = need * 2;
-		char	   *nbuf = realloc(*buf, newcap);
-
-		if (nbuf == NULL)
-			return false;
-		*buf = nbuf;
-		*cap = newcap;
-	}
-	(*buf)[(*len)++] = '\'';
-	for (p = s; *p; p++)
-	{
-		if (*p == '\'')
-			(*buf)[(*len)++] = '\'';
-		(*buf)[(*len)++] = *p;
-	}
-	(*buf)[(*len)++] = '\'';
-	(*buf)[*len] = '\0';
-	return true;
+	return append_quoted(buf, len, cap, s, '\'');
 }
 
 /* Append plain text. */
