@@ -125,6 +125,12 @@ static const PropDef prop_defs[] = {
 	/* no Debezium equivalent: frames per replication message */
 	{"framed.batch.bytes", PT_INT, PROP_PLUGIN, NULL, 0, 64 * 1024 * 1024},
 
+	/* heartbeats (heartbeat.c) */
+	{"heartbeat.interval.ms", PT_INT, 0, NULL, 0, INT_MAX},
+	{"heartbeat.action.query", PT_STRING, 0, NULL, 0, 0},
+	{"topic.heartbeat.prefix", PT_STRING, 0, NULL, 0, 0},
+	{"topic.heartbeat.name", PT_STRING, 0, NULL, 0, 0},
+
 	/* Kafka headers __debezium.context.* on change events (Debezium 3.3+) */
 	{"extended.headers.enabled", PT_BOOL, 0, NULL, 0, 0},
 
@@ -924,6 +930,18 @@ sink_config_validate(SinkConfig *cfg)
 		report_value(prop, "a topic prefix may only contain ASCII letters, digits, '.', '_' and '-'");
 		ok = false;
 	}
+	prop = sink_config_find(cfg, "topic.heartbeat.prefix");
+	if (prop && !valid_topic_prefix(prop->value))
+	{
+		report_value(prop, "a topic prefix may only contain ASCII letters, digits, '.', '_' and '-'");
+		ok = false;
+	}
+	prop = sink_config_find(cfg, "topic.heartbeat.name");
+	if (prop && prop->value[0] != '\0' && !valid_topic_prefix(prop->value))
+	{
+		report_value(prop, "a topic name may only contain ASCII letters, digits, '.', '_' and '-'");
+		ok = false;
+	}
 	prop = sink_config_find(cfg, "slot.name");
 	if (prop && !valid_slot_name(prop->value))
 	{
@@ -965,6 +983,17 @@ sink_config_validate(SinkConfig *cfg)
 	parse_long(get_default(cfg, "topic.creation.default.replication.factor", "-1"),
 			   -1, 32767, &l);
 	cfg->topic_replication_factor = (int) l;
+
+	cfg->topic_delimiter = get_default(cfg, "topic.delimiter", ".");
+	parse_long(get_default(cfg, "heartbeat.interval.ms", "0"), 0, INT_MAX, &l);
+	cfg->heartbeat_interval_ms = (int) l;
+	cfg->heartbeat_topic_prefix = get_default(cfg, "topic.heartbeat.prefix",
+											  "__debezium-heartbeat");
+	cfg->heartbeat_topic_name = sink_config_get(cfg, "topic.heartbeat.name");
+	v = sink_config_get(cfg, "heartbeat.action.query");
+	cfg->heartbeat_action_query = v && v[0] != '\0' ? v : NULL;
+	if (cfg->heartbeat_action_query && cfg->heartbeat_interval_ms == 0)
+		sink_log_warning("property \"heartbeat.action.query\" has no effect while \"heartbeat.interval.ms\" is 0, as in Debezium");
 
 	/* accepted for compatibility, but they do nothing here: say so */
 	v = sink_config_get(cfg, "publication.name");

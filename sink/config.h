@@ -61,6 +61,11 @@ typedef struct SinkConfig
 	int			http_port;
 	int			topic_partitions;	/* -1: broker default */
 	int			topic_replication_factor;	/* -1: broker default */
+	const char *topic_delimiter;
+	int			heartbeat_interval_ms;	/* 0: no heartbeats */
+	const char *heartbeat_topic_prefix;
+	const char *heartbeat_topic_name;	/* NULL: prefix + delimiter + topic.prefix */
+	const char *heartbeat_action_query; /* NULL: none */
 	bool		source_stage;	/* PostgreSQL -> Kafka runs */
 	bool		clickhouse_stage;	/* Kafka -> ClickHouse runs (clickhouse.url) */
 } SinkConfig;

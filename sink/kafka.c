@@ -920,3 +920,59 @@ sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
 	rd_kafka_destroy(rk);
 	return true;
 }
+
+/*
+ * Produce one heartbeat record (heartbeat.c): to partition 0 without
+ * headers, as Debezium's HeartbeatImpl, with \p txn as opaque.  Key and
+ * value are copied.
+ */
+SinkProduceResult
+sink_kafka_produce_heartbeat(SinkKafka *sk, const char *topic_name,
+							 const char *key, size_t key_len,
+							 const char *value, size_t value_len,
+							 SinkLsnTxn *txn)
+{
+	SinkTopic  *topic;
+	rd_kafka_resp_err_t err;
+
+	if (sk->failed)
+		return SINK_PRODUCE_ERROR;
+	topic = get_topic(sk, topic_name, strlen(topic_name));
+	if (topic == NULL)
+		goto error;
+	if (!topic->created && now_ms() >= topic->retry_at_ms)
+	{
+		switch (create_topic(sk, topic))
+		{
+			case TOPIC_OK:
+				break;
+			case TOPIC_FAILED:
+				goto error;
+			case TOPIC_INTERRUPTED:
+				return SINK_PRODUCE_INTERRUPTED;
+		}
+	}
+	if (topic->rkt == NULL && !topic_handle(sk, topic))
+		goto error;
+
+	err = rd_kafka_producev(sk->rk,
+							RD_KAFKA_V_RKT(topic->rkt),
+							RD_KAFKA_V_PARTITION(0),
+							RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+							RD_KAFKA_V_KEY(key, key_len),
+							RD_KAFKA_V_VALUE((void *) value, value_len),
+							RD_KAFKA_V_OPAQUE(txn),
+							RD_KAFKA_V_END);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		return SINK_PRODUCE_OK;
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return SINK_PRODUCE_QUEUE_FULL;
+	sink_log_error("could not produce heartbeat to topic \"%s\": %s",
+				   topic->name, rd_kafka_err2str(err));
+
+error:
+	sk->failed = true;
+	sink_lsn_fail(sk->lsn);
+	sink_metrics_error(sk->metrics);
+	return SINK_PRODUCE_ERROR;
+}

@@ -69,6 +69,19 @@ extern SinkProduceResult sink_kafka_produce(SinkKafka *sk,
 											SinkLsnTxn *txn);
 
 /**
+ * @brief Produce a heartbeat record (heartbeat.c) to partition 0 of
+ * \p topic, without headers, as Debezium does; \p txn is the opaque.
+ * Creates the topic first if this process has not seen it yet.
+ */
+extern SinkProduceResult sink_kafka_produce_heartbeat(SinkKafka *sk,
+													  const char *topic,
+													  const char *key,
+													  size_t key_len,
+													  const char *value,
+													  size_t value_len,
+													  SinkLsnTxn *txn);
+
+/**
  * @brief Make long waits inside the producer (topic creation) give up when
  * *\p interrupt becomes non-zero (a signal handler's flag).
  */

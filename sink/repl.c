@@ -30,6 +30,7 @@
 #include <libpq-fe.h>
 
 #include "frame.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "pgconn.h"
 #include "repl.h"
@@ -101,6 +102,7 @@ typedef struct ReplState
 	int64_t		last_status_ms; /* when we last reported (monotonic) */
 	int64_t		last_metrics_ms;
 	SinkSchemas schemas;		/* SCHEMA frames of the current session */
+	SinkHeartbeat *heartbeat;	/* of the current session; NULL: off */
 	bool		snapshot_interrupted;	/* a connection was lost during a
 										 * snapshot: retry even at first */
 	char		errbuf[512];
@@ -574,6 +576,14 @@ start_streaming(ReplState *rs)
 
 	sink_log_info("streaming from replication slot \"%s\" at " SINK_LSN_FORMAT,
 				  rs->cfg->slot_name, SINK_LSN_ARGS(confirmed));
+	{
+		bool		failed;
+
+		/* heartbeat.interval.ms: a timer and a connection per session */
+		rs->heartbeat = sink_heartbeat_new(rs->cfg, &failed);
+		if (failed)
+			return STOP_FATAL;
+	}
 	rs->sent_write = rs->sent_flush = SINK_LSN_INVALID;
 	rs->last_status_ms = 0;
 	sink_metrics_set_streaming(rs->metrics, true);
@@ -798,6 +808,21 @@ stream_loop(ReplState *rs)
 		if (!feedback_if_due(rs))
 			return STOP_DISCONNECTED;
 
+		/* a heartbeat, if due: between transactions, as Debezium */
+		if (rs->lsn->open == NULL)
+		{
+			switch (sink_heartbeat_tick(rs->heartbeat, rs->sk, rs->lsn,
+										rs->received_lsn))
+			{
+				case SINK_HEARTBEAT_OK:
+					break;
+				case SINK_HEARTBEAT_KAFKA_FAILED:
+					return STOP_KAFKA_FAILED;
+				case SINK_HEARTBEAT_FATAL:
+					return STOP_FATAL;
+			}
+		}
+
 		r = PQgetCopyData(rs->conn, &copybuf, 1);
 		if (r == 0)
 		{
@@ -814,6 +839,7 @@ stream_loop(ReplState *rs)
 					timeout = until > 0 ? (int) until : 0;
 			}
 
+			timeout = sink_heartbeat_timeout(rs->heartbeat, timeout);
 			pfd.fd = PQsocket(rs->conn);
 			pfd.events = POLLIN;
 			pfd.revents = 0;
@@ -964,6 +990,8 @@ disconnect(ReplState *rs)
 		rs->conn = NULL;
 		exit_conn = NULL;
 	}
+	sink_heartbeat_free(rs->heartbeat);
+	rs->heartbeat = NULL;
 	sink_metrics_set_streaming(rs->metrics, false);
 }
 

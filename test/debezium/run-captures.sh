@@ -11,6 +11,7 @@
 # runs the rest of the SQL, and lets capture.sh stop by itself when idle.
 # captures/versions.txt gets one line per capture: Debezium, Java and PostgreSQL versions used.
 set -euo pipefail
+set -f   # properties are word-split below; the action query's /**/ must not glob
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 caps="$here/captures"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -31,6 +32,15 @@ CAPTURES=(
   "ops|ops.sql|skipped.operations=none"
   "ops-noschema|ops.sql|skipped.operations=none key.converter.schemas.enable=false value.converter.schemas.enable=false"
   "ops-txmeta|ops.sql|skipped.operations=none provide.transaction.metadata=true"
+  # the Outbox Event Router exactly as issue 7 configures it, then expanded payloads and tombstones
+  'outbox|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type'
+  'outbox-noschema|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type key.converter.schemas.enable=false value.converter.schemas.enable=false'
+  'outbox-expand|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type transforms.outbox.table.expand.json.payload=true transforms.outbox.route.tombstone.on.empty.payload=true'
+  'outbox-expand-noschema|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type transforms.outbox.table.expand.json.payload=true transforms.outbox.route.tombstone.on.empty.payload=true key.converter.schemas.enable=false value.converter.schemas.enable=false'
+  # heartbeats (sink-side: compared by test/sink/e2e_heartbeat.sh, not fidelity.sh); the action
+  # query has no spaces because properties are split on them here
+  "heartbeat|heartbeat.sql|heartbeat.interval.ms=1000 heartbeat.action.query=UPDATE/**/public.heartbeat/**/SET/**/ts=now()/**/WHERE/**/id=1 runner.idle.exit.ms=0 runner.max.runtime.ms=20000"
+  "heartbeat-noschema|heartbeat.sql|heartbeat.interval.ms=1000 heartbeat.action.query=UPDATE/**/public.heartbeat/**/SET/**/ts=now()/**/WHERE/**/id=1 runner.idle.exit.ms=0 runner.max.runtime.ms=20000 key.converter.schemas.enable=false value.converter.schemas.enable=false"
 )
 
 lib=$("$here/fetch.sh")
