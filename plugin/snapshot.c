@@ -158,7 +158,7 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 		/* an outbox row read by the snapshot is routed like an insert */
 		if (wal2dbz_outbox_row(data, info, desc, tuple, 'r', &rec))
 		{
-			rec.flags = WAL2DBZ_FRAME_F_SNAPSHOT;
+			rec.flags = WAL2DBZ_FRAME_F_SNAPSHOT | WAL2DBZ_FRAME_F_CONTEXT_FIRST;
 			rec.change_lsn = pos->lsn;
 			rec.change_event = true;
 			wal2dbz_append_frame(frame, WAL2DBZ_FRAME_RECORD, &rec, InvalidXLogRecPtr,

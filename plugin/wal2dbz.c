@@ -639,6 +639,8 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			count_transaction_event(data, txn, info->data_collection, change->lsn);
 			rec.change_lsn = change->lsn;
 			rec.change_event = true;
+			/* the router keeps the change event's headers, then adds its own */
+			rec.flags |= WAL2DBZ_FRAME_F_CONTEXT_FIRST;
 			emit_record(ctx, data, txn, &rec);
 		}
 		goto cleanup;
@@ -808,6 +810,9 @@ wal2dbz_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		old = MemoryContextSwitchTo(data->context);
 		wal2dbz_outbox_event(data, message, message_size, &rec);
 		rec.change_lsn = message_lsn;
+		/* with the headers a routed outbox row has */
+		rec.change_event = true;
+		rec.flags |= WAL2DBZ_FRAME_F_CONTEXT_FIRST;
 		emit_record(ctx, data, txn, &rec);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(data->context);

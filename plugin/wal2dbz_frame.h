@@ -93,6 +93,11 @@
 											 * (connectorLogicalName, taskId,
 											 * connectorName, runId) after the
 											 * record's own; the consumer does */
+#define WAL2DBZ_FRAME_F_CONTEXT_FIRST 0x20	/* with CHANGE_EVENT: the context
+											 * headers go before the record's
+											 * own, as on a record Debezium's
+											 * outbox router made from a change
+											 * event */
 
 /* field offsets, for readers that decode the header by hand */
 #define WAL2DBZ_FRAME_OFF_KIND		2

@@ -740,12 +740,24 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 		SinkFrameHeader header;
 		size_t		pos = 0;
 
+		bool		context = sk->context_headers &&
+			(frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT);
+		bool		context_first = frame->flags & WAL2DBZ_FRAME_F_CONTEXT_FIRST;
+
 		hdrs = rd_kafka_headers_new(frame->nheaders + 4);
+		if (context && context_first)
+		{
+			/* an outbox event: the change event's headers come first */
+			rd_kafka_header_add(hdrs, HDR_LOGICAL_NAME, -1, sk->logical_name, -1);
+			rd_kafka_header_add(hdrs, HDR_TASK_ID, -1, TASK_ID, -1);
+			rd_kafka_header_add(hdrs, HDR_CONNECTOR_NAME, -1, CONNECTOR_NAME, -1);
+			rd_kafka_header_add(hdrs, HDR_RUN_ID, -1, sk->run_id, -1);
+		}
 		while (sink_frame_header_next(frame, &pos, &header))
 			rd_kafka_header_add(hdrs, header.name, (ssize_t) header.name_len,
 								header.value,
 								header.value ? (ssize_t) header.value_len : 0);
-		if (sk->context_headers && (frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT))
+		if (context && !context_first)
 		{
 			rd_kafka_header_add(hdrs, HDR_LOGICAL_NAME, -1, sk->logical_name, -1);
 			rd_kafka_header_add(hdrs, HDR_TASK_ID, -1, TASK_ID, -1);

@@ -11,6 +11,8 @@ and parses every frame of plugin/wal2dbz_frame.h with full length checks:
   'C' commit markers are checked and dropped.
 A RECORD with a non-zero schema id gets the topic of its SCHEMA frame and the bytes
 prefix + payload + "}" (just the payload when the prefix is empty; null stays null).
+Headers: the frame's, and on table events (and outbox events) Debezium's four
+__debezium.context.* headers where wal2dbz-sink puts them (runId a placeholder).
 
 Output lines (like DbzRunner.java):
   {"topic":...,"partition":null,"key":"<utf-8>"|null,"value":"<utf-8>"|null,"headers":[[name,value],...]}
@@ -30,6 +32,7 @@ VERSION = 1
 HEADER = struct.Struct(">BBBBQQIIHHii")   # 40 bytes, see wal2dbz_frame.h
 assert HEADER.size == 40
 F_TOMBSTONE, F_TXMETA, F_MESSAGE, F_SNAPSHOT = 0x01, 0x02, 0x04, 0x08
+F_CHANGE_EVENT, F_CONTEXT_FIRST = 0x10, 0x20
 
 
 class FrameError(Exception):
@@ -120,7 +123,7 @@ def put(rec, field, b):
         rec[field + "_base64"] = base64.b64encode(b).decode("ascii")
 
 
-def convert(frames):
+def convert(frames, logical_name):
     schemas = {}          # schema id -> (topic, key prefix, value prefix)
     out = []
     for n, raw in enumerate(frames, 1):
@@ -166,6 +169,17 @@ def convert(frames):
         rec["headers"] = [[text(hn, "frame %d header name" % n),
                            None if hv is None else text(hv, "frame %d header value" % n)]
                           for hn, hv in f["headers"]]
+        # Debezium's context headers, added by the sink (kafka.c) as Debezium's
+        # DebeziumHeaderProducer does; the runId is the sink process's
+        if f["flags"] & F_CHANGE_EVENT:
+            context = [["__debezium.context.connectorLogicalName", logical_name],
+                       ["__debezium.context.taskId", "0"],
+                       ["__debezium.context.connectorName", "postgresql"],
+                       ["__debezium.context.runId", "(wal2dbz-sink run id)"]]
+            if f["flags"] & F_CONTEXT_FIRST:
+                rec["headers"] = context + rec["headers"]
+            else:
+                rec["headers"] += context
         out.append(rec)
     return out
 
@@ -182,7 +196,8 @@ def main(argv):
             return 2
         options.append(tuple(a.split("=", 1)))
     try:
-        records = convert(fetch_frames(dbname, slot, options))
+        records = convert(fetch_frames(dbname, slot, options),
+                          dict(options).get("topic.prefix", dbname))
     except FrameError as e:
         print("wal2dbz_capture: " + str(e), file=sys.stderr)
         return 1
