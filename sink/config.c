@@ -75,6 +75,8 @@ static const PropDef prop_defs[] = {
 	/* connector identity */
 	{"name", PT_STRING, 0, NULL, 0, 0},
 	{"connector.class", PT_ENUM, 0, SINK_CONNECTOR_CLASS, 0, 0},
+	/* Debezium 1.x's name of topic.prefix: a deprecated alias */
+	{"database.server.name", PT_STRING, 0, NULL, 0, 0},
 	{"tasks.max", PT_INT, 0, NULL, 1, 1},
 	{"key.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
 	{"value.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
@@ -88,6 +90,8 @@ static const PropDef prop_defs[] = {
 	"always|initial|initial_only|no_data|never|when_needed|configuration_based|custom|recovery",
 	0, 0},
 	{"status.update.interval.ms", PT_INT, 0, NULL, 0, INT_MAX},
+	/* reconnects after a lost connection before giving up; -1: no limit */
+	{"errors.max.retries", PT_INT, 0, NULL, -1, INT_MAX},
 
 	/* initial snapshots (snapshot.c) */
 	{"snapshot.max.threads", PT_INT, 0, NULL, 1, 64},
@@ -385,6 +389,20 @@ load_json_object(SinkConfig *cfg, json_t *obj, const char *path,
 	return ok;
 }
 
+/* Add the members of a connector's config object; see config.h. */
+bool
+sink_config_load_object(SinkConfig *cfg, struct json_t *obj, const char *path)
+{
+	free(cfg->path);
+	cfg->path = strdup(path);
+	if (!json_is_object(obj))
+	{
+		sink_log_error("%s: expected a JSON object", path);
+		return false;
+	}
+	return load_json_object(cfg, obj, path, "");
+}
+
 /*
  * Read a Kafka Connect connector file: {"name": ..., "config": {...}}, or
  * the bare config object that PUT /connectors/NAME/config takes.
@@ -594,6 +612,23 @@ sink_config_is_secret(const char *name)
 		strstr(name, "ssl.key.pem") != NULL ||
 		strstr(name, "sasl.oauthbearer.config") != NULL ||
 		strstr(name, "sasl.jaas.config") != NULL;
+}
+
+/* The known properties, for the worker's validate endpoint. */
+bool
+sink_config_describe(int i, const char **name, const char **type)
+{
+	static const char *const type_names[] = {
+		[PT_STRING] = "STRING", [PT_BOOL] = "BOOLEAN", [PT_INT] = "INT",
+		[PT_ENUM] = "STRING", [PT_LIST] = "LIST", [PT_OPS] = "LIST",
+	};
+
+	if (i < 0 || i >= NUM_PROP_DEFS)
+		return false;
+	*name = prop_defs[i].name;
+	*type = (prop_defs[i].flags & PROP_SECRET) ? "PASSWORD" :
+		type_names[prop_defs[i].type];
+	return true;
 }
 
 /* Is this property forwarded to the plugin? */
@@ -855,10 +890,51 @@ sink_config_validate(SinkConfig *cfg)
 	const char *v;
 	const SinkProp *prop;
 
+	/*
+	 * database.server.name: Debezium 1.x's topic.prefix.  It becomes
+	 * topic.prefix (which the plugin receives) unless that is set too.
+	 */
+	prop = sink_config_find(cfg, "database.server.name");
+	if (prop && sink_config_get(cfg, "topic.prefix") == NULL)
+	{
+		char	   *origin = strdup(prop->origin);
+		char	   *value = strdup(prop->value);
+
+		sink_log_warning("%s: property \"database.server.name\" is deprecated; use \"topic.prefix\"",
+						 prop->origin);
+		if (origin == NULL || value == NULL ||
+			!sink_config_set(cfg, "topic.prefix", value, origin))
+			ok = false;
+		free(origin);
+		free(value);
+	}
+	else if (prop && strcmp(prop->value, sink_config_get(cfg, "topic.prefix")) != 0)
+	{
+		report_value(prop, "it is the deprecated name of \"topic.prefix\", which is set to another value; remove one of them");
+		ok = false;
+	}
+
 	for (i = 0; i < cfg->nprops; i++)
 	{
 		const SinkProp *p = &cfg->props[i];
 		const PropDef *def = find_def(p->name);
+
+		/* Debezium's other decoders and classes: say what is supported */
+		if (strcmp(p->name, "plugin.name") == 0 &&
+			strcasecmp(p->value, SINK_PLUGIN_NAME) != 0)
+		{
+			report_value(p, "wal2dbz-sink decodes with the wal2dbz output plugin only (not decoderbufs or pgoutput); set it to \"wal2dbz\"");
+			ok = false;
+			continue;
+		}
+		if (strcmp(p->name, "connector.class") == 0 &&
+			strcmp(p->value, SINK_CONNECTOR_CLASS) != 0)
+		{
+			sink_log_error("%s: connector class \"%s\" is not supported: wal2dbz-sink runs \"%s\" only",
+						   p->origin, p->value, SINK_CONNECTOR_CLASS);
+			ok = false;
+			continue;
+		}
 
 		if (strncmp(p->name, SINK_KAFKA_PREFIX, strlen(SINK_KAFKA_PREFIX)) == 0)
 		{

@@ -79,6 +79,24 @@ extern void sink_config_init(SinkConfig *cfg);
  */
 extern bool sink_config_load(SinkConfig *cfg, const char *path);
 
+struct json_t;
+
+/**
+ * @brief Add the members of a Kafka Connect config object (the body of
+ * PUT /connectors/NAME/config) as properties, as sink_config_load() does
+ * for a JSON file; \p path names the source in messages.
+ * Errors are logged; @returns false if there were any.
+ */
+extern bool sink_config_load_object(SinkConfig *cfg, struct json_t *obj,
+									const char *path);
+
+/**
+ * @brief The \p i th known property: its name and its Kafka ConfigDef type
+ * (STRING, BOOLEAN, INT, LIST or PASSWORD).
+ * @returns false past the last one.
+ */
+extern bool sink_config_describe(int i, const char **name, const char **type);
+
 /**
  * @brief Apply WAL2DBZ_* environment overrides from \p envp.
  * @returns false (errors logged) on a malformed variable.

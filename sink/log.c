@@ -24,6 +24,14 @@
 static const char *log_progname = "wal2dbz-sink";
 static volatile int log_level = SINK_LOG_INFO;
 
+/*
+ * Per thread (worker mode: one connector per thread): a name printed in
+ * every message, and a hook that sees every error and hint.
+ */
+static __thread const char *log_context = NULL;
+static __thread SinkLogHook log_hook = NULL;
+static __thread void *log_hook_arg = NULL;
+
 /* prefixes printed after the program name, indexed by SinkLogLevel */
 static const char *const level_prefix[] = {
 	"error: ",
@@ -60,6 +68,21 @@ sink_log_enabled(int level)
 	return level <= log_level;
 }
 
+/* Name this thread's messages. */
+void
+sink_log_set_context(const char *context)
+{
+	log_context = context;
+}
+
+/* Hand this thread's errors and hints to a hook. */
+void
+sink_log_set_hook(SinkLogHook hook, void *arg)
+{
+	log_hook = hook;
+	log_hook_arg = arg;
+}
+
 /* The program name. */
 const char *
 sink_progname(void)
@@ -82,7 +105,15 @@ log_vprint(const char *prefix, const char *fmt, va_list ap)
 	len = strlen(msg);
 	if (len > 0 && msg[len - 1] == '\n')
 		msg[len - 1] = '\0';
-	snprintf(line, sizeof(line), "%s: %s%s\n", log_progname, prefix, msg);
+	if (log_hook != NULL &&
+		(prefix == level_prefix[SINK_LOG_ERROR] || strcmp(prefix, "hint: ") == 0) &&
+		!log_hook(log_hook_arg, prefix == level_prefix[SINK_LOG_ERROR], msg))
+		return;
+	if (log_context)
+		snprintf(line, sizeof(line), "%s: [%s] %s%s\n", log_progname,
+				 log_context, prefix, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s%s\n", log_progname, prefix, msg);
 	fputs(line, stderr);
 }
 

@@ -19,6 +19,7 @@
 #define SINK_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* verbosity levels; messages above the current level are dropped */
 typedef enum SinkLogLevel
@@ -53,6 +54,18 @@ extern void sink_log_hint(const char *fmt,...) SINK_PRINTF(1, 2);
 /** @brief Log an error and exit(1).  Only main and startup code may call it. */
 extern void sink_fatal(const char *fmt,...) SINK_PRINTF(1, 2)
 			__attribute__((noreturn));
+
+/*
+ * Sees an error (is_error) or a hint of the calling thread, without the
+ * program name and level prefix; returns true to print it as well.
+ */
+typedef bool (*SinkLogHook) (void *arg, bool is_error, const char *msg);
+
+/** @brief Name the calling thread's messages ("[context] ..."); NULL: none. */
+extern void sink_log_set_context(const char *context);
+
+/** @brief Give the calling thread's errors and hints to \p hook; NULL: none. */
+extern void sink_log_set_hook(SinkLogHook hook, void *arg);
 
 /** @brief The program name given to sink_log_init(). */
 extern const char *sink_progname(void);

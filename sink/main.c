@@ -34,6 +34,7 @@
 #include "metrics.h"
 #include "repl.h"
 #include "snapshot.h"
+#include "worker.h"
 
 #ifndef WAL2DBZ_VERSION
 #define WAL2DBZ_VERSION "0.1.0"
@@ -52,6 +53,9 @@ usage(const char *progname)
 	printf("  %s [OPTION]... --config=FILE          stream until stopped\n", progname);
 	printf("  %s check [OPTION]... --config=FILE    check the configuration and\n"
 		   "                                       every prerequisite, then exit\n",
+		   progname);
+	printf("  %s worker [OPTION]... --config=FILE   serve the Kafka Connect REST\n"
+		   "                                       API and run its connectors\n",
 		   progname);
 	printf("\nOptions:\n");
 	printf("  -c, --config=FILE      properties file (property=value) or Kafka Connect\n"
@@ -174,7 +178,8 @@ main(int argc, char **argv)
 					   argv[optind]);
 		bad_usage(progname);
 	}
-	if (command && strcmp(command, "check") != 0)
+	if (command && strcmp(command, "check") != 0 &&
+		strcmp(command, "worker") != 0)
 	{
 		sink_log_error("unrecognized command \"%s\"", command);
 		bad_usage(progname);
@@ -190,6 +195,17 @@ main(int argc, char **argv)
 		bad_usage(progname);
 	}
 	sink_log_set_level(verbosity);
+
+	/* worker mode: connectors come over the REST API */
+	if (command && strcmp(command, "worker") == 0)
+	{
+		if (opts.no_loop)
+		{
+			sink_log_error("--no-loop may not be used with \"worker\"");
+			bad_usage(progname);
+		}
+		return sink_worker_main(config_path, environ);
+	}
 
 	/* librdkafka and libmicrohttpd may write to closed sockets */
 	signal(SIGPIPE, SIG_IGN);
@@ -224,6 +240,11 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	sink_config_log(&cfg);
+	if (sink_config_get(&cfg, "errors.max.retries") != NULL)
+	{
+		opts.max_retries = atoi(sink_config_get(&cfg, "errors.max.retries"));
+		opts.limit_retries = opts.max_retries >= 0;
+	}
 
 	if (command)
 	{

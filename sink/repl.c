@@ -95,6 +95,8 @@ typedef struct ReplState
 	SinkLsn    *lsn;
 	SinkMetrics *metrics;
 	const SinkReplOptions *opts;
+	volatile sig_atomic_t *stop;	/* the signal flags, or the caller's */
+	volatile sig_atomic_t *abort;
 	PGconn	   *conn;			/* current connection, or NULL */
 	SinkLsnPtr	received_lsn;	/* highest position seen from the server */
 	SinkLsnPtr	sent_write;		/* last write position reported */
@@ -495,10 +497,14 @@ start_streaming(ReplState *rs)
 	rs->conn = sink_pg_connect(rs->cfg, true);
 	if (rs->conn == NULL)
 		return STOP_DISCONNECTED;
-	exit_conn = rs->conn;
+	/* a caller with its own stop flags (worker mode) handles signals */
+	if (rs->opts->stop == NULL)
+	{
+		exit_conn = rs->conn;
 
-	/* handlers only once a connection exists, as pg_recvlogical */
-	install_signal_handlers();
+		/* handlers only once a connection exists, as pg_recvlogical */
+		install_signal_handlers();
+	}
 
 	res = run_command(rs->conn, "IDENTIFY_SYSTEM", PGRES_TUPLES_OK);
 	if (res == NULL)
@@ -534,8 +540,8 @@ start_streaming(ReplState *rs)
 	env.sk = rs->sk;
 	env.lsn = rs->lsn;
 	env.metrics = rs->metrics;
-	env.stop = &time_to_stop;
-	env.abort = &time_to_abort;
+	env.stop = rs->stop;
+	env.abort = rs->abort;
 	switch (sink_snapshot_before_streaming(&env, rs->conn, &slot, &confirmed))
 	{
 		case SINK_SNAPSHOT_STREAM:
@@ -628,7 +634,7 @@ handle_record(ReplState *rs, const SinkFrame *frame)
 		sink_kafka_poll(rs->sk, KAFKA_TICK_MS);
 		if (!feedback_if_due(rs))
 			return STOP_DISCONNECTED;
-		if (time_to_stop)
+		if (*rs->stop)
 			return STOP_SIGNAL; /* this record is not confirmed */
 	}
 	if (result == SINK_PRODUCE_INTERRUPTED)
@@ -800,7 +806,7 @@ stream_loop(ReplState *rs)
 
 		if (sink_kafka_failed(rs->sk))
 			return STOP_KAFKA_FAILED;
-		if (time_to_stop)
+		if (*rs->stop)
 			return STOP_SIGNAL;
 		if (endpos != SINK_LSN_INVALID && sink_lsn_flush(rs->lsn) >= endpos)
 			return STOP_ENDPOS;
@@ -922,10 +928,10 @@ finish_streaming(ReplState *rs, StreamStopReason reason)
 		do
 		{
 			remaining = sink_kafka_drain(rs->sk, DRAIN_SLICE_MS,
-										 &time_to_abort);
+										 rs->abort);
 			if (!feedback_if_due(rs))
 				break;
-		} while (remaining > 0 && !time_to_abort &&
+		} while (remaining > 0 && !*rs->abort &&
 				 !sink_kafka_failed(rs->sk) && mono_ms() < deadline);
 		if (remaining > 0)
 			sink_log_warning("%d record(s) were not acknowledged by Kafka; they are not confirmed and will be sent again on restart",
@@ -986,9 +992,10 @@ disconnect(ReplState *rs)
 {
 	if (rs->conn)
 	{
+		if (exit_conn == rs->conn)
+			exit_conn = NULL;
 		PQfinish(rs->conn);
 		rs->conn = NULL;
-		exit_conn = NULL;
 	}
 	sink_heartbeat_free(rs->heartbeat);
 	rs->heartbeat = NULL;
@@ -1009,7 +1016,7 @@ reconnect_wait(ReplState *rs, int seconds)
 	{
 		sink_kafka_poll(rs->sk, KAFKA_TICK_MS);
 		update_metrics(rs, false);
-		if (time_to_stop || sink_kafka_failed(rs->sk))
+		if (*rs->stop || sink_kafka_failed(rs->sk))
 			return false;
 	}
 	return true;
@@ -1023,15 +1030,19 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 	ReplState	rs;
 	int			backoff = RECONNECT_MIN_SECONDS;
 	bool		ever_streamed = false;
+	int			retries = 0;	/* failed reconnects in a row */
 
-	sink_kafka_set_interrupt(sk, &time_to_stop);
-	atexit(disconnect_atexit);
 	memset(&rs, 0, sizeof(rs));
 	rs.cfg = cfg;
 	rs.sk = sk;
 	rs.lsn = lsn;
 	rs.metrics = metrics;
 	rs.opts = opts;
+	rs.stop = opts->stop ? opts->stop : &time_to_stop;
+	rs.abort = opts->abort ? opts->abort : &time_to_abort;
+	sink_kafka_set_interrupt(sk, rs.stop);
+	if (opts->stop == NULL)
+		atexit(disconnect_atexit);
 
 	for (;;)
 	{
@@ -1043,6 +1054,7 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 		{
 			ever_streamed = true;
 			backoff = RECONNECT_MIN_SECONDS;
+			retries = 0;
 			reason = stream_loop(&rs);
 			if (reason != STOP_DISCONNECTED)
 				finish_streaming(&rs, reason);
@@ -1055,7 +1067,7 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 		switch (reason)
 		{
 			case STOP_SIGNAL:
-				if (time_to_abort)
+				if (*rs.abort)
 				{
 					sink_log_info("aborted");
 					return 1;
@@ -1091,6 +1103,12 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 			sink_log_error("disconnected");
 			return 1;
 		}
+		if (opts->limit_retries && retries++ >= opts->max_retries)
+		{
+			sink_log_error("disconnected, and %d attempt(s) to reconnect failed; giving up (errors.max.retries)",
+						   opts->max_retries);
+			return 1;
+		}
 		sink_log_info("disconnected; waiting %d seconds to try again",
 					  backoff);
 		sink_metrics_reconnect(metrics);
@@ -1098,7 +1116,7 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 		{
 			if (sink_kafka_failed(sk))
 				return 1;
-			sink_kafka_drain(sk, DRAIN_TIMEOUT_MS, &time_to_abort);
+			sink_kafka_drain(sk, DRAIN_TIMEOUT_MS, rs.abort);
 			sink_log_info("stopped while disconnected; confirmed " SINK_LSN_FORMAT " at the last status update",
 						  SINK_LSN_ARGS(rs.sent_flush));
 			return 0;

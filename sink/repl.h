@@ -13,6 +13,7 @@
 #ifndef SINK_REPL_H
 #define SINK_REPL_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -25,6 +26,17 @@ typedef struct SinkReplOptions
 {
 	SinkLsnPtr	endpos;			/* stop once this is confirmed; 0: never */
 	bool		no_loop;		/* do not reconnect after a lost connection */
+	bool		limit_retries;	/* give up after max_retries failed reconnects */
+	int			max_retries;	/* in a row (errors.max.retries) */
+
+	/*
+	 * The caller's stop flags (worker mode: one pair per connector): the
+	 * first asks for a clean stop, the second cuts the drain short.  When
+	 * NULL, SIGINT and SIGTERM set the loop's own flags through handlers
+	 * it installs.
+	 */
+	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *abort;
 } SinkReplOptions;
 
 /**
