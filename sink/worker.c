@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
@@ -1291,6 +1292,9 @@ sink_worker_main(const char *config_path, char **envp)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	/* once, before any connector's ClickHouse stage could race to do it */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	stored = sink_store_load(w.store_path);
 	if (stored == NULL)

@@ -209,6 +209,21 @@ expect_fail 1 'environment variable WAL2DBZ_TOMBSTONES_ON_DELETE: invalid value 
 WAL2DBZ_KAFKA_NO_SUCH=1 run --config "$TMP/a.properties"
 expect_fail 1 'environment variable WAL2DBZ_KAFKA_NO_SUCH: property "kafka.no.such"' "WAL2DBZ_KAFKA_* goes to librdkafka"
 
+# worker mode: the worker file is checked before anything listens
+printf 'rest.port=0\n' >"$TMP/w1.properties"
+run worker --config "$TMP/w1.properties"
+expect_fail 1 'invalid value "0" for property "rest.port"' "worker: rest.port is checked"
+printf 'rest.port=18083\nbootstrap.servers=127.0.0.1:1\n' >"$TMP/w2.properties"
+run worker --config "$TMP/w2.properties"
+expect_fail 1 'required property "config.storage.file" is not set' "worker: config.storage.file is required"
+printf 'config.storage.file=%s/store.json\nbootstrap.servers=127.0.0.1:1\ntombstones.on.delete=perhaps\n' "$TMP" >"$TMP/w3.properties"
+run worker --config "$TMP/w3.properties"
+expect_fail 1 'w3.properties:3: invalid value "perhaps" for property "tombstones.on.delete"' "worker: connector defaults are checked by name and line"
+database_server_name() { base | sed 's/^topic.prefix = srv$/database.server.name = srv/'; }
+database_server_name >"$TMP/w4.properties"
+run --config "$TMP/w4.properties"
+expect_fail 1 'property "database.server.name" is deprecated; use "topic.prefix"' "database.server.name: accepted as topic.prefix, with a warning"
+
 # secrets never logged, even at debug level
 { base; echo "database.password = hunter2secret"; echo "kafka.sasl.password = kafkasecret42"; } >"$TMP/s.properties"
 run -v -v --config "$TMP/s.properties"
