@@ -107,6 +107,7 @@ typedef struct ReplState
 	SinkHeartbeat *heartbeat;	/* of the current session; NULL: off */
 	bool		snapshot_interrupted;	/* a connection was lost during a
 										 * snapshot: retry even at first */
+	bool		streamed;		/* streaming started once in this run */
 	char		errbuf[512];
 } ReplState;
 
@@ -534,6 +535,16 @@ start_streaming(ReplState *rs)
 	free(dbname);
 	if (rc >= 0)
 		return rc;
+
+	/* the slot we streamed from has gone: what happened meanwhile is lost */
+	if (!slot.exists && rs->streamed && rs->opts->fail_on_lost_slot &&
+		strcmp(rs->cfg->snapshot_mode, "when_needed") != 0)
+	{
+		sink_log_error("replication slot \"%s\" was dropped while in use: the changes made since the last confirmed position are lost",
+					   rs->cfg->slot_name);
+		sink_log_hint("Restart the connector to create the slot again (with \"snapshot.mode\" \"when_needed\", it does so by itself and takes a new snapshot).");
+		return STOP_FATAL;
+	}
 
 	/* create a missing slot; snapshot as snapshot.mode asks */
 	env.cfg = rs->cfg;
@@ -1053,6 +1064,7 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 		if (rc < 0)
 		{
 			ever_streamed = true;
+			rs.streamed = true;
 			backoff = RECONNECT_MIN_SECONDS;
 			retries = 0;
 			reason = stream_loop(&rs);

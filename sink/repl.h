@@ -28,6 +28,8 @@ typedef struct SinkReplOptions
 	bool		no_loop;		/* do not reconnect after a lost connection */
 	bool		limit_retries;	/* give up after max_retries failed reconnects */
 	int			max_retries;	/* in a row (errors.max.retries) */
+	bool		fail_on_lost_slot;	/* a slot dropped while in use is fatal
+									 * (unless snapshot.mode when_needed) */
 
 	/*
 	 * The caller's stop flags (worker mode: one pair per connector): the

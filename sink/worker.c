@@ -267,6 +267,8 @@ connector_thread(void *arg)
 		opts.abort = &c->abort;
 		opts.max_retries = retries ? atoi(retries) : WORKER_MAX_RETRIES;
 		opts.limit_retries = opts.max_retries >= 0;
+		/* Kafka Connect's way: FAILED, not a silent new slot */
+		opts.fail_on_lost_slot = true;
 
 		sink_lsn_init(&lsn, SINK_LSN_INVALID);
 		if (cfg.clickhouse_stage)

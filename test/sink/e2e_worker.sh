@@ -12,7 +12,8 @@
 # stops its rows and not a's, resuming it brings the missing ones; b
 # breaks (its walsender is terminated and its role may no longer log in)
 # and goes FAILED with the error as trace while a keeps running; b is
-# restarted, then deleted (its slot dropped, slot.drop.on.stop); the
+# restarted, fails again when its slot is dropped under it, is restarted
+# again, then deleted (its slot dropped, slot.drop.on.stop); the
 # worker is stopped and started again and a is RUNNING again with no row
 # lost.  The validate endpoint reports errors per property, GET .../config
 # masks database.password, errors have Kafka Connect's shape, and one
@@ -229,6 +230,22 @@ check '[[ $CODE == 202 && $(jget "d[\"tasks\"][0][\"state\"]") == RESTARTING ]]'
 ins b 10 11
 check 'wait_state b RUNNING 30 && wait_count b.public.items 11 30' "after the restart b is RUNNING and its rows arrive" ||
 	diag "$WORK/worker.err"
+
+# break b again: its slot is dropped under it
+DB=shop_b sql "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'b_slot'" >/dev/null
+for ((i = 0; i < 20; i++)); do
+	sql "SELECT pg_drop_replication_slot('b_slot')" >/dev/null 2>&1 && break
+	sleep 0.05
+done
+check 'wait_state b FAILED 30' "b goes FAILED when its slot is dropped under it" || diag "$WORK/worker.err"
+api GET /connectors/b/status
+check '[[ $(jget "d[\"connector\"][\"trace\"]") == *"replication slot \"b_slot\" was dropped while in use"* ]]' \
+	"the trace says the slot was dropped" || diag "$WORK/resp.json"
+api POST /connectors/b/tasks/0/restart
+check '[[ $CODE == 204 ]] && wait_state b RUNNING 30 && [[ -n $(slot_col b_slot slot_name) ]]' \
+	"POST .../tasks/0/restart: 204, RUNNING again on a new slot" || diag "$WORK/worker.err"
+api POST /connectors/b/tasks/1/restart
+check '[[ $CODE == 404 ]]' "a task other than 0 is 404"
 
 api DELETE /connectors/b
 check '[[ $CODE == 204 ]]' "DELETE b answers 204"
