@@ -220,11 +220,6 @@ wal2dbz_outbox_check(Wal2dbzOutbox *ob, bool value_schemas)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%stype\" missing", prefix),
 				 errhint("Set it to \"%s\".", EVENT_ROUTER_CLASS)));
-	if (ob->expand_json_payload && value_schemas)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("\"table.expand.json.payload\" is supported only with \"value.converter.schemas.enable\" false"),
-				 errdetail("With schemas, Debezium infers a struct schema from each payload.")));
 
 	/*
 	 * Java's named groups become plain groups; ${name} in the replacement
@@ -374,9 +369,428 @@ append_with_schema(StringInfo out, const Wal2dbzColumn *col, bool schemas,
 }
 
 /*
- * The payload, expanded as JSON (table.expand.json.payload) or as the
- * column's value.
+ * table.expand.json.payload: Debezium's JsonSchemaData.  A payload whose
+ * text starts with '{' or '[' becomes a Connect value with a schema
+ * inferred from it: objects are optional structs named after the payload
+ * column (nested ones "<name>.<key>"), strings, booleans, int32, int64 or
+ * float64 as Jackson reads the number, arrays of the first non-null
+ * element's schema.  Null members and empty arrays have no schema and are
+ * left out.  Whatever Debezium cannot convert (an array of different
+ * types or number types, of nulls only, a number beyond int64) makes it
+ * log "JSON expansion failed" and keep the payload as it was: here too.
  */
+typedef enum ExpandType
+{
+	EXPAND_STRING,
+	EXPAND_BOOLEAN,
+	EXPAND_INT32,
+	EXPAND_INT64,
+	EXPAND_FLOAT64,
+	EXPAND_ARRAY,
+	EXPAND_STRUCT
+} ExpandType;
+
+typedef struct ExpandSchema
+{
+	ExpandType	type;
+	char	   *name;			/* struct: its schema name */
+	List	   *fields;			/* struct: ExpandField, in order */
+	struct ExpandSchema *items; /* array */
+} ExpandSchema;
+
+typedef struct ExpandField
+{
+	char	   *name;
+	ExpandSchema *schema;
+} ExpandField;
+
+static ExpandSchema *expand_infer(const char *name, JsonbValue *v, bool *failed);
+
+/* A JSON number as Jackson types it; sets *failed beyond int64. */
+static ExpandType
+number_type(JsonbValue *v, bool *failed)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
+														   NumericGetDatum(v->val.numeric)));
+	char	   *end;
+	long long	n;
+
+	if (strpbrk(text, ".eE"))
+		return EXPAND_FLOAT64;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+	{
+		*failed = true;			/* a BigIntegerNode: Connect refuses it */
+		return EXPAND_INT64;
+	}
+	return n >= PG_INT32_MIN && n <= PG_INT32_MAX ? EXPAND_INT32 : EXPAND_INT64;
+}
+
+static ExpandSchema *
+expand_new(ExpandType type)
+{
+	ExpandSchema *schema = palloc0(sizeof(ExpandSchema));
+
+	schema->type = type;
+	return schema;
+}
+
+/* Do two inferred schemas describe the same Connect schema? */
+static bool
+expand_equal(const ExpandSchema *a, const ExpandSchema *b)
+{
+	ListCell   *la;
+	ListCell   *lb;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->type != b->type)
+		return false;
+	if (a->type == EXPAND_ARRAY)
+		return expand_equal(a->items, b->items);
+	if (a->type != EXPAND_STRUCT)
+		return true;
+	if (strcmp(a->name, b->name) != 0 || list_length(a->fields) != list_length(b->fields))
+		return false;
+	forboth(la, a->fields, lb, b->fields)
+	{
+		ExpandField *fa = lfirst(la);
+		ExpandField *fb = lfirst(lb);
+
+		if (strcmp(fa->name, fb->name) != 0 || !expand_equal(fa->schema, fb->schema))
+			return false;
+	}
+	return true;
+}
+
+/* The struct field of that name, or NULL. */
+static ExpandField *
+expand_field(const ExpandSchema *schema, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, schema->fields)
+	{
+		ExpandField *f = lfirst(lc);
+
+		if (strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * An array's element schema (getFirstArrayElement and
+ * toConnectSchemaWithCycles): the non-null elements must all be of one JSON
+ * type, numbers of one number type; objects' struct schemas are merged.
+ */
+static ExpandSchema *
+expand_items(const char *name, JsonbContainer *array, bool *failed)
+{
+	JsonbIterator *it = JsonbIteratorInit(array);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	enum jbvType first = jbvNull;
+	ExpandType first_number = EXPAND_INT32;
+	bool		first_object = false;
+	ExpandSchema *items = NULL;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		bool		object;
+		ExpandSchema *schema;
+
+		if (tok != WJB_ELEM || v.type == jbvNull)
+			continue;
+		object = v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data);
+		if (first == jbvNull)
+		{
+			first = v.type;
+			first_object = object;
+			if (v.type == jbvNumeric)
+				first_number = number_type(&v, failed);
+		}
+		else if (v.type != first || object != first_object ||
+				 (v.type == jbvNumeric && number_type(&v, failed) != first_number))
+		{
+			*failed = true;		/* "Field is not a homogenous array" */
+			return NULL;
+		}
+		if (items != NULL && !object)
+			continue;
+		schema = expand_infer(name, &v, failed);
+		if (*failed)
+			return NULL;
+		if (items == NULL)
+			items = schema;
+		else if (!expand_equal(items, schema))
+		{
+			ListCell   *lc;
+
+			/*
+			 * Merge the fields of objects of different shapes, in order of
+			 * appearance (Debezium merges over a HashSet of schemas); a field
+			 * of two types cannot be merged.
+			 */
+			foreach(lc, schema->fields)
+			{
+				ExpandField *f = lfirst(lc);
+				ExpandField *mine = expand_field(items, f->name);
+
+				if (mine == NULL)
+					items->fields = lappend(items->fields, f);
+				else if (!expand_equal(mine->schema, f->schema))
+				{
+					*failed = true;
+					return NULL;
+				}
+			}
+		}
+	}
+	if (items == NULL)
+		*failed = true;			/* "Array '%s' has unrecognized member schema." */
+	return items;
+}
+
+/* toConnectSchema(): the schema of one JSON value, NULL for none. */
+static ExpandSchema *
+expand_infer(const char *name, JsonbValue *v, bool *failed)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return NULL;
+		case jbvString:
+			return expand_new(EXPAND_STRING);
+		case jbvBool:
+			return expand_new(EXPAND_BOOLEAN);
+		case jbvNumeric:
+			return expand_new(number_type(v, failed));
+		case jbvBinary:
+			break;
+		default:
+			*failed = true;
+			return NULL;
+	}
+	if (JsonContainerIsArray(v->val.binary.data))
+	{
+		ExpandSchema *schema;
+
+		if (JsonContainerSize(v->val.binary.data) == 0)
+			return NULL;
+		schema = expand_new(EXPAND_ARRAY);
+		schema->items = expand_items(name, v->val.binary.data, failed);
+		return schema;
+	}
+	else
+	{
+		ExpandSchema *schema = expand_new(EXPAND_STRUCT);
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	member;
+		JsonbIteratorToken tok;
+		char	   *key = NULL;
+
+		schema->name = pstrdup(name);
+		while ((tok = JsonbIteratorNext(&it, &member, true)) != WJB_DONE && !*failed)
+		{
+			if (tok == WJB_KEY)
+				key = pnstrdup(member.val.string.val, member.val.string.len);
+			else if (tok == WJB_VALUE)
+			{
+				char	   *child = name[0] ? psprintf("%s.%s", name, key) : key;
+				ExpandSchema *fs = expand_infer(child, &member, failed);
+
+				if (fs != NULL && expand_field(schema, key) == NULL)
+				{
+					ExpandField *f = palloc(sizeof(ExpandField));
+
+					f->name = key;
+					f->schema = fs;
+					schema->fields = lappend(schema->fields, f);
+				}
+			}
+		}
+		return schema;
+	}
+}
+
+/* The JsonConverter's JSON of an inferred schema (optional everywhere). */
+static void
+expand_write_schema(StringInfo out, const ExpandSchema *schema, const char *field)
+{
+	static const char *const names[] = {"string", "boolean", "int32", "int64",
+	"double", "array", "struct"};
+
+	appendStringInfoString(out, "{\"type\":");
+	json_append_string(out, names[schema->type]);
+	if (schema->type == EXPAND_STRUCT)
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(out, ",\"fields\":[");
+		foreach(lc, schema->fields)
+		{
+			ExpandField *f = lfirst(lc);
+
+			if (foreach_current_index(lc) > 0)
+				appendStringInfoChar(out, ',');
+			expand_write_schema(out, f->schema, f->name);
+		}
+		appendStringInfoChar(out, ']');
+	}
+	else if (schema->type == EXPAND_ARRAY)
+	{
+		appendStringInfoString(out, ",\"items\":");
+		expand_write_schema(out, schema->items, NULL);
+	}
+	appendStringInfoString(out, ",\"optional\":true");
+	if (schema->type == EXPAND_STRUCT)
+	{
+		appendStringInfoString(out, ",\"name\":");
+		json_append_string(out, schema->name);
+	}
+	if (field)
+	{
+		appendStringInfoString(out, ",\"field\":");
+		json_append_string(out, field);
+	}
+	appendStringInfoChar(out, '}');
+}
+
+/* The member of an object container, or NULL. */
+static JsonbValue *
+object_member(JsonbContainer *object, const char *name)
+{
+	JsonbValue	key;
+
+	key.type = jbvString;
+	key.val.string.val = (char *) name;
+	key.val.string.len = strlen(name);
+	return findJsonbValueFromContainer(object, JB_FOBJECT, &key);
+}
+
+/* toConnectData() and the JsonConverter: a value in its schema's shape. */
+static void
+expand_write_value(StringInfo out, const ExpandSchema *schema, JsonbValue *v)
+{
+	if (v == NULL || v->type == jbvNull)
+	{
+		appendStringInfoString(out, "null");
+		return;
+	}
+	switch (schema->type)
+	{
+		case EXPAND_STRING:
+			json_append_string_len(out, v->val.string.val, v->val.string.len);
+			break;
+		case EXPAND_BOOLEAN:
+			appendStringInfoString(out, v->val.boolean ? "true" : "false");
+			break;
+		case EXPAND_INT32:
+		case EXPAND_INT64:
+			appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out,
+																			NumericGetDatum(v->val.numeric))));
+			break;
+		case EXPAND_FLOAT64:
+			json_append_java_double(out,
+									strtod(DatumGetCString(DirectFunctionCall1(numeric_out,
+																			   NumericGetDatum(v->val.numeric))),
+										   NULL));
+			break;
+		case EXPAND_ARRAY:
+			{
+				JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+				JsonbValue	elem;
+				JsonbIteratorToken tok;
+				bool		first = true;
+
+				appendStringInfoChar(out, '[');
+				while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+				{
+					if (tok != WJB_ELEM)
+						continue;
+					if (!first)
+						appendStringInfoChar(out, ',');
+					first = false;
+					expand_write_value(out, schema->items, &elem);
+				}
+				appendStringInfoChar(out, ']');
+				break;
+			}
+		case EXPAND_STRUCT:
+			{
+				ListCell   *lc;
+
+				appendStringInfoChar(out, '{');
+				foreach(lc, schema->fields)
+				{
+					ExpandField *f = lfirst(lc);
+
+					if (foreach_current_index(lc) > 0)
+						appendStringInfoChar(out, ',');
+					json_append_string(out, f->name);
+					appendStringInfoChar(out, ':');
+					expand_write_value(out, f->schema,
+									   object_member(v->val.binary.data, f->name));
+				}
+				appendStringInfoChar(out, '}');
+				break;
+			}
+	}
+}
+
+/*
+ * Expand a JSON payload given as text into *schema_out (its Connect
+ * schema's JSON, as the struct field "field" unless that is NULL) and
+ * *value_out.  Returns false when Debezium would keep the payload as it is.
+ */
+static bool
+expand_json(const char *text, const char *name, const char *field,
+			StringInfo schema_out, StringInfo value_out)
+{
+	Jsonb	   *jb;
+	JsonbValue	root;
+	ExpandSchema *schema;
+	bool		failed = false;
+
+	if (text[0] != '{' && text[0] != '[')
+		return false;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+	root.type = jbvBinary;
+	root.val.binary.data = &jb->root;
+	root.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	schema = expand_infer(name, &root, &failed);
+	if (failed || schema == NULL)
+	{
+		elog(LOG, "JSON expansion of an outbox payload failed; it is published as it is");
+		return false;
+	}
+	expand_write_schema(schema_out, schema, field);
+	expand_write_value(value_out, schema, &root);
+	return true;
+}
+
+/*
+ * The payload column expanded (table.expand.json.payload), into *schema
+ * (as the struct field "field" unless NULL) and *value; false when it is
+ * published as the column's value.
+ */
+static bool
+expand_column(Wal2dbzRelInfo *info, const Wal2dbzColumn *col, HeapTuple tuple,
+			  TupleDesc desc, const Wal2dbzOutbox *ob, const char *field,
+			  StringInfo schema, StringInfo value)
+{
+	char	   *text;
+
+	if (!ob->expand_json_payload ||
+		(col->type.typid != JSONBOID && col->type.typid != JSONOID))
+		return false;
+	text = column_text(info, col - info->columns, tuple, desc);
+	return text && expand_json(text, ob->field_payload, field, schema, value);
+}
+
+/* The payload, expanded as JSON (table.expand.json.payload) or as the column's value. */
 static void
 append_payload(StringInfo out, Wal2dbzRelInfo *info, const Wal2dbzColumn *col,
 			   HeapTuple tuple, TupleDesc desc, const Wal2dbzOptions *opt,
@@ -384,13 +798,20 @@ append_payload(StringInfo out, Wal2dbzRelInfo *info, const Wal2dbzColumn *col,
 {
 	const Wal2dbzOutbox *ob = &opt->outbox;
 
-	if (ob->expand_json_payload &&
-		(col->type.typid == JSONBOID || col->type.typid == JSONOID))
 	{
-		char	   *text = column_text(info, col - info->columns, tuple, desc);
+		StringInfoData schema;
+		StringInfoData value;
 
-		appendStringInfoString(out, text ? text : "null");
-		return;
+		initStringInfo(&schema);
+		initStringInfo(&value);
+		if (expand_column(info, col, tuple, desc, ob, NULL, &schema, &value))
+		{
+			if (schemas)
+				appendStringInfo(out, "{\"schema\":%s,\"payload\":%s}", schema.data, value.data);
+			else
+				appendBinaryStringInfo(out, value.data, value.len);
+			return;
+		}
 	}
 	append_with_schema(out, col, schemas, tuple, desc, info, opt);
 }
@@ -483,13 +904,25 @@ wal2dbz_outbox_row(Wal2dbzData *data, Wal2dbzRelInfo *info, TupleDesc desc,
 	{
 		/* a struct of the payload and the fields placed in the envelope */
 		StringInfo	out = &data->value;
+		StringInfoData expanded_schema;
+		StringInfoData expanded;
+		bool		expand;
 
+		initStringInfo(&expanded_schema);
+		initStringInfo(&expanded);
+		expand = expand_column(info, &info->columns[payload], tuple, desc, ob,
+							   "payload", &expanded_schema, &expanded);
 		if (data->opt.value_schemas)
 		{
 			appendStringInfoLiteral(out, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
-			wal2dbz_type_schema(out, &info->columns[payload].type,
-								info->columns[payload].optional);
-			appendStringInfoLiteral(out, ",\"field\":\"payload\"}");
+			if (expand)
+				appendBinaryStringInfo(out, expanded_schema.data, expanded_schema.len);
+			else
+			{
+				wal2dbz_type_schema(out, &info->columns[payload].type,
+									info->columns[payload].optional);
+				appendStringInfoLiteral(out, ",\"field\":\"payload\"}");
+			}
 			foreach(lc, envelope)
 			{
 				OutboxPlacement *p = lfirst(lc);
@@ -506,7 +939,10 @@ wal2dbz_outbox_row(Wal2dbzData *data, Wal2dbzRelInfo *info, TupleDesc desc,
 			appendStringInfoLiteral(out, "},\"payload\":");
 		}
 		appendStringInfoLiteral(out, "{\"payload\":");
-		append_payload(out, info, &info->columns[payload], tuple, desc, &data->opt, false);
+		if (expand)
+			appendBinaryStringInfo(out, expanded.data, expanded.len);
+		else
+			append_payload(out, info, &info->columns[payload], tuple, desc, &data->opt, false);
 		foreach(lc, envelope)
 		{
 			OutboxPlacement *p = lfirst(lc);
@@ -594,17 +1030,32 @@ wal2dbz_outbox_event(Wal2dbzData *data, const char *message, Size size,
 		rec->value = NULL;
 	else
 	{
-		if (data->opt.value_schemas)
-			appendStringInfoLiteral(&data->value,
-									"{\"schema\":{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Json\",\"version\":1},\"payload\":");
-		if (payload == NULL)
-			appendStringInfoLiteral(&data->value, "null");
-		else if (ob->expand_json_payload)
-			appendStringInfoString(&data->value, payload);
+		StringInfoData schema;
+		StringInfoData value;
+
+		initStringInfo(&schema);
+		initStringInfo(&value);
+		if (payload && ob->expand_json_payload &&
+			expand_json(payload, ob->field_payload, NULL, &schema, &value))
+		{
+			if (data->opt.value_schemas)
+				appendStringInfo(&data->value, "{\"schema\":%s,\"payload\":%s}",
+								 schema.data, value.data);
+			else
+				appendBinaryStringInfo(&data->value, value.data, value.len);
+		}
 		else
-			json_append_string(&data->value, payload);
-		if (data->opt.value_schemas)
-			appendStringInfoChar(&data->value, '}');
+		{
+			if (data->opt.value_schemas)
+				appendStringInfoLiteral(&data->value,
+										"{\"schema\":{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Json\",\"version\":1},\"payload\":");
+			if (payload == NULL)
+				appendStringInfoLiteral(&data->value, "null");
+			else
+				json_append_string(&data->value, payload);
+			if (data->opt.value_schemas)
+				appendStringInfoChar(&data->value, '}');
+		}
 		rec->value = &data->value;
 	}
 

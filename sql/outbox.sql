@@ -62,6 +62,9 @@ SELECT routed('transforms.outbox.table.fields.additional.placement', 'event_type
 SELECT routed('schemas.enable', 'false', 'transforms.outbox.table.expand.json.payload', 'true',
     'transforms.outbox.route.tombstone.on.empty.payload', 'true',
     'transforms.outbox.table.fields.additional.placement', 'event_type:envelope:type');
+-- the same with schemas: a struct schema inferred from each payload (null
+-- payloads, non-JSON text and scalars stay as they are)
+SELECT routed('transforms.outbox.table.expand.json.payload', 'true');
 
 -- configuration errors
 SELECT data FROM pg_logical_slot_peek_changes('outbox_slot', NULL, NULL,
