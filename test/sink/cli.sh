@@ -130,6 +130,19 @@ base | sed 's/^http.port = 0/http.port = 70000/' >"$TMP/k.properties"
 run --config "$TMP/k.properties"
 expect_fail 1 'expected an integer between 0 and 65535' "integer range"
 
+# heartbeats: checked by name like every property
+{ base; echo "heartbeat.interval.ms = -5"; } >"$TMP/hb1.properties"
+run --config "$TMP/hb1.properties"
+expect_fail 1 'invalid value "-5" for property "heartbeat.interval.ms": expected an integer between 0 and' \
+	"negative heartbeat.interval.ms is rejected by name"
+{ base; echo "topic.heartbeat.prefix = beat!"; } >"$TMP/hb2.properties"
+run --config "$TMP/hb2.properties"
+expect_fail 1 'invalid value "beat!" for property "topic.heartbeat.prefix"' "bad topic.heartbeat.prefix"
+{ base; echo "heartbeat.action.query = UPDATE hb SET ts = now()"; } >"$TMP/hb3.properties"
+run --config "$TMP/hb3.properties"
+expect_fail 1 '"heartbeat.action.query" has no effect while "heartbeat.interval.ms" is 0' \
+	"an action query without heartbeats is accepted with a warning"
+
 # check prints a FAIL line for a bad configuration
 run check --config "$TMP/e.properties"
 if [ "$rc" -eq 1 ] && grep -q '^FAIL configuration: .*e.properties is not valid; ' "$TMP/out"; then
