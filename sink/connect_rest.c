@@ -25,6 +25,7 @@
  *	PUT    /connectors/{name}/pause | resume | stop
  *	GET    /connectors/{name}/offsets
  *	GET    /connector-plugins
+ *	GET    /connector-plugins/{class}/config
  *	PUT    /connector-plugins/{class}/config/validate
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
@@ -272,6 +273,11 @@ route(SinkWorker *w, struct MHD_Connection *connection, const char *method,
 		{
 			if (IS("GET"))
 				return sink_worker_plugins(w, body);
+		}
+		else if (nseg == 3 && strcmp(seg[2], "config") == 0)
+		{
+			if (IS("GET"))
+				return sink_worker_plugin_config(w, seg[1], body);
 		}
 		else if (nseg == 4 && strcmp(seg[2], "config") == 0 &&
 				 strcmp(seg[3], "validate") == 0)

@@ -391,11 +391,12 @@ static json_t *
 state_info(SinkWorker *w, Connector *c, int task_id)
 {
 	const char *state = connector_state(c);
-	json_t	   *info = json_pack("{s:s,s:s}", "state", state,
-								 "worker_id", w->worker_id);
+	json_t	   *info = json_object();
 
 	if (task_id >= 0)
 		json_object_set_new(info, "id", json_integer(task_id));
+	json_object_set_new(info, "state", json_string(state));
+	json_object_set_new(info, "worker_id", json_string(w->worker_id));
 	if (strcmp(state, "FAILED") == 0)
 	{
 		pthread_mutex_lock(&c->trace_mutex);
@@ -1094,6 +1095,41 @@ sink_worker_plugins(SinkWorker *w, json_t **body)
 	return 200;
 }
 
+/* Is \p plugin our class, by its full name or an alias Kafka Connect takes? */
+static bool
+is_our_plugin(const char *plugin)
+{
+	const char *simple = strrchr(SINK_CONNECTOR_CLASS, '.') + 1;
+
+	return strcmp(plugin, SINK_CONNECTOR_CLASS) == 0 ||
+		strcmp(plugin, simple) == 0 || strcmp(plugin, "Postgres") == 0;
+}
+
+/* GET /connector-plugins/{class}/config */
+int
+sink_worker_plugin_config(SinkWorker *w, const char *plugin, json_t **body)
+{
+	json_t	   *empty;
+	json_t	   *infos;
+	json_t	   *configs;
+	size_t		i;
+
+	if (!is_our_plugin(plugin))
+		return FAIL(404, "Unknown plugin %s; wal2dbz-sink runs %s only",
+					plugin, SINK_CONNECTOR_CLASS);
+	/* the definitions of validate's answer */
+	empty = json_pack("{s:s}", "connector.class", SINK_CONNECTOR_CLASS);
+	infos = sink_connect_validate(&w->defaults, empty);
+	json_decref(empty);
+	configs = json_object_get(infos, "configs");
+	*body = json_array();
+	for (i = 0; i < json_array_size(configs); i++)
+		json_array_append(*body, json_object_get(json_array_get(configs, i),
+												 "definition"));
+	json_decref(infos);
+	return 200;
+}
+
 /* PUT /connector-plugins/{class}/config/validate */
 int
 sink_worker_validate(SinkWorker *w, const char *plugin, json_t *config,
@@ -1103,8 +1139,7 @@ sink_worker_validate(SinkWorker *w, const char *plugin, json_t *config,
 	json_t	   *given;
 
 	/* the full class name or its simple name, as Kafka Connect's aliases */
-	if (strcmp(plugin, SINK_CONNECTOR_CLASS) != 0 &&
-		strcmp(plugin, simple) != 0 && strcmp(plugin, "Postgres") != 0)
+	if (!is_our_plugin(plugin))
 		return FAIL(400, "Failed to find any class that implements Connector and which name matches %s; wal2dbz-sink runs %s only",
 					plugin, SINK_CONNECTOR_CLASS);
 	if (!json_is_object(config))

@@ -58,6 +58,8 @@ extern int	sink_worker_set_target(SinkWorker *w, const char *name,
 extern int	sink_worker_delete(SinkWorker *w, const char *name, json_t **body);
 extern int	sink_worker_offsets(SinkWorker *w, const char *name, json_t **body);
 extern int	sink_worker_plugins(SinkWorker *w, json_t **body);
+extern int	sink_worker_plugin_config(SinkWorker *w, const char *plugin,
+									  json_t **body);
 extern int	sink_worker_validate(SinkWorker *w, const char *plugin,
 								 json_t *config, json_t **body);
 

@@ -137,6 +137,10 @@ check '[[ $CODE == 200 && -n $(jget "d[\"version\"]") && $(jget "\"commit\" in d
 api GET /connector-plugins
 check '[[ $(jget "[(p[\"class\"], p[\"type\"]) for p in d] == [(\"io.debezium.connector.postgresql.PostgresConnector\", \"source\")]") == True ]]' \
 	"GET /connector-plugins lists the PostgreSQL connector as a source" || diag "$WORK/resp.json"
+api GET /connector-plugins/PostgresConnector/config
+check '[[ $CODE == 200 && $(jget "[c[\"required\"] for c in d if c[\"name\"] == \"topic.prefix\"] == [True] and any(c[\"name\"] == \"database.password\" and c[\"type\"] == \"PASSWORD\" for c in d)") == True ]]' \
+	"GET /connector-plugins/PostgresConnector/config lists the properties (topic.prefix required, database.password a PASSWORD)" ||
+	diag "$WORK/resp.json"
 
 # validate: one error per broken property, in Kafka Connect's ConfigInfos
 BROKEN=$(connector shop_a a a_slot database.port notaport slot.name Bad-Slot plugin.name pgoutput \
