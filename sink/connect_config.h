@@ -37,7 +37,22 @@
 extern bool sink_connect_build(const SinkConfig *defaults, json_t *config,
 							   const char *origin, SinkConfig *cfg);
 
-/** @returns a copy of \p config with secret values masked. */
+/** @returns true for config.providers and config.providers.* (worker file). */
+extern bool sink_connect_is_provider_property(const char *name);
+
+/**
+ * @brief Check the config.providers.NAME.class declarations of \p defaults:
+ * Kafka's FileConfigProvider, DirectoryConfigProvider and
+ * EnvVarConfigProvider, resolved in every connector configuration
+ * (${NAME:path:key}, ${NAME:dir:file}, ${NAME:VARIABLE}).
+ * @returns false after logging one error per problem.
+ */
+extern bool sink_connect_check_providers(const SinkConfig *defaults);
+
+/**
+ * @returns a copy of \p config with secret values masked (not provider
+ * variables: they are no secret).
+ */
 extern json_t *sink_connect_masked(json_t *config);
 
 /**

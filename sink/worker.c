@@ -1252,9 +1252,10 @@ load_worker_file(SinkWorker *w, const char *path, char **envp,
 	{
 		sink_config_init(&check);
 		for (i = 0; ok && i < w->defaults.nprops; i++)
-			ok = sink_config_set(&check, w->defaults.props[i].name,
-								 w->defaults.props[i].value,
-								 w->defaults.props[i].origin);
+			if (!sink_connect_is_provider_property(w->defaults.props[i].name))
+				ok = sink_config_set(&check, w->defaults.props[i].name,
+									 w->defaults.props[i].value,
+									 w->defaults.props[i].origin);
 		if (ok && sink_config_get(&check, "topic.prefix") == NULL)
 			ok = sink_config_set(&check, "topic.prefix", "x", path);
 		if (ok && sink_config_get(&check, SINK_KAFKA_PREFIX "bootstrap.servers") == NULL)
@@ -1266,6 +1267,7 @@ load_worker_file(SinkWorker *w, const char *path, char **envp,
 		check.path = strdup(path);
 		ok = ok && sink_config_validate(&check);
 		sink_config_free(&check);
+		ok = sink_connect_check_providers(&w->defaults) && ok;
 	}
 	sink_config_free(&file);
 	return ok;

@@ -15,8 +15,10 @@
 # restarted, fails again when its slot is dropped under it, is restarted
 # again, then deleted (its slot dropped, slot.drop.on.stop); the
 # worker is stopped and started again and a is RUNNING again with no row
-# lost.  The validate endpoint reports errors per property, GET .../config
-# masks database.password, errors have Kafka Connect's shape, and one
+# lost.  a's password comes from a file through Kafka's FileConfigProvider
+# (${file:path:key}), and a's role must give it.  The validate endpoint
+# reports errors per property, GET .../config masks database.password,
+# errors have Kafka Connect's shape, and one
 # configuration gives the same topics, keys and values over the REST API
 # as in a properties file run by the single sink.
 #
@@ -46,8 +48,19 @@ for db in shop_a shop_b shop_c; do
 	CREATE TABLE public.prices (id int PRIMARY KEY, price numeric(10,2), at timestamptz);
 	SQL
 done
-# b's own role, so that it alone can be locked out
+# b's own role, so that it alone can be locked out; a's own role, which
+# must give its password (from a file, through a config provider)
 sql "CREATE ROLE conn_b LOGIN REPLICATION SUPERUSER" >/dev/null || bail "could not create role conn_b"
+sql "CREATE ROLE conn_a LOGIN REPLICATION SUPERUSER PASSWORD 'pw-from-file-$$'" >/dev/null ||
+	bail "could not create role conn_a"
+{ echo "host all conn_a 127.0.0.1/32 scram-sha-256"; cat "$WORK/pg/data/pg_hba.conf"; } >"$WORK/hba.tmp" &&
+	cat "$WORK/hba.tmp" >"$WORK/pg/data/pg_hba.conf" && sql "SELECT pg_reload_conf()" >/dev/null ||
+	bail "could not require a password of conn_a"
+echo "a.password=pw-from-file-$$" >"$WORK/secrets.properties"
+check '! psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -c "SELECT 1" >/dev/null 2>&1 &&
+	PGPASSWORD=pw-from-file-$$ psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -At -c "SELECT 1" 2>/dev/null | grep -q 1' \
+	"conn_a logs in with its password only"
+A_PW="\${file:$WORK/secrets.properties:a.password}"
 DB=shop_a sql "INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 3) g" >/dev/null
 
 cat >"$WORK/worker.properties" <<EOF
@@ -57,6 +70,8 @@ config.storage.file=$WORK/connectors.json
 bootstrap.servers=$BOOTSTRAP
 topic.creation.default.replication.factor=1
 status.update.interval.ms=1000
+config.providers=file
+config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
 EOF
 
 # api METHOD PATH [JSON]: the response body in $WORK/resp.json, the
@@ -172,15 +187,19 @@ check '[[ $CODE == 404 && $(jget "d[\"error_code\"]") == 404 && $(jget "d[\"mess
 	"an unknown connector is 404 with Kafka Connect's error body" || diag "$WORK/resp.json"
 
 # two connectors, two databases
-api PUT /connectors/a/config "$(connector shop_a a a_slot)"
+api PUT /connectors/x/config "$(connector shop_a x x_slot database.password "\${file:$WORK/secrets.properties:no.such.key}")"
+check '[[ $CODE == 400 && $(jget "d[\"message\"]") == *"\"database.password\": could not resolve"*"no such key in the file"* ]]' \
+	"a config provider's variable that cannot be resolved is refused (400) naming the property" || diag "$WORK/resp.json"
+A_CONFIG=$(connector shop_a a a_slot database.user conn_a database.password "$A_PW")
+api PUT /connectors/a/config "$A_CONFIG"
 CODE_A=$CODE
 api PUT /connectors/b/config "$(connector shop_b b b_slot topic.prefix - database.server.name b \
 	database.user conn_b snapshot.mode no_data slot.drop.on.stop true)"
 check '[[ $CODE_A == 201 && $CODE == 201 && $(jget "(d[\"name\"], d[\"type\"], d[\"tasks\"]) == (\"b\", \"source\", [{\"connector\": \"b\", \"task\": 0}])") == True ]]' \
 	"PUT /connectors/{a,b}/config creates both (201, name, tasks, type)" || diag "$WORK/resp.json" "$WORK/worker.err"
-api PUT /connectors/a/config "$(connector shop_a a a_slot)"
+api PUT /connectors/a/config "$A_CONFIG"
 check '[[ $CODE == 200 ]]' "PUT of an existing connector's configuration answers 200"
-api POST /connectors "{\"name\": \"a\", \"config\": $(connector shop_a a a_slot)}"
+api POST /connectors "{\"name\": \"a\", \"config\": $A_CONFIG}"
 check '[[ $CODE == 409 ]]' "POST /connectors of an existing name answers 409"
 check 'wait_state a RUNNING 30 && wait_state b RUNNING 30' "both connectors and their tasks are RUNNING" ||
 	{ cat "$WORK/resp.json"; echo; diag "$WORK/worker.err"; }
@@ -191,9 +210,13 @@ check '[[ $(jget "d == [\"a\", \"b\"]") == True ]]' "GET /connectors lists a and
 api GET "/connectors?expand=status&expand=info"
 check '[[ $(jget "sorted(d) == [\"a\", \"b\"] and d[\"a\"][\"status\"][\"connector\"][\"worker_id\"] == \"127.0.0.1:$REST_PORT\" and d[\"b\"][\"info\"][\"config\"][\"slot.name\"] == \"b_slot\"") == True ]]' \
 	"?expand=status&expand=info gives both, with worker_id host:port" || diag "$WORK/resp.json"
-api GET /connectors/a/config
+api GET /connectors/b/config
 check '[[ $(jget "d[\"database.password\"]") == "[hidden]" ]] && ! grep -q secret- "$WORK/resp.json" "$WORK/worker.err"' \
 	"GET .../config masks database.password, and the log never shows it" || diag "$WORK/resp.json"
+api GET /connectors/a/config
+check '[[ $(jget "d[\"database.password\"]") == "$A_PW" ]] && ! grep -q "pw-from-file" "$WORK/connectors.json" "$WORK/resp.json" "$WORK/worker.err"' \
+	"a's password, read from a file through the file config provider, is stored and shown as its variable only" ||
+	diag "$WORK/resp.json"
 api GET /connectors/a/tasks
 check '[[ $(jget "d[0][\"id\"] == {\"connector\": \"a\", \"task\": 0}") == True ]]' "GET .../tasks has task a-0"
 api GET /connectors/a/tasks/0/status
@@ -333,7 +356,7 @@ check 'grep -q "^topics cmp.public.items cmp.public.prices$" "$WORK/cmp.txt" && 
 	"the REST API and the properties file give the same topics, partitions, keys and values in the same order" ||
 	diag "$WORK/cmp.txt"
 
-check '! grep -q "secret-" "$WORK/worker.err" "$WORK/connectors.json.tmp" 2>/dev/null && [[ $(stat -c %a "$WORK/connectors.json") == 600 ]]' \
+check '! grep -q "secret-\|pw-from-file" "$WORK/worker.err" && [[ $(stat -c %a "$WORK/connectors.json") == 600 ]]' \
 	"no password in the log; the store is readable by its owner only"
 sink_stop worker TERM
 check '[[ $rc == 0 ]]' "the worker stops cleanly again"
