@@ -376,8 +376,11 @@ append_with_schema(StringInfo out, const Wal2dbzColumn *col, bool schemas,
  * float64 as Jackson reads the number, arrays of the first non-null
  * element's schema.  Null members and empty arrays have no schema and are
  * left out.  Whatever Debezium cannot convert (an array of different
- * types or number types, of nulls only, a number beyond int64) makes it
- * log "JSON expansion failed" and keep the payload as it was: here too.
+ * types or number types, or of nulls only) makes it log "JSON expansion
+ * failed" and keep the payload as it was: here too.  A number beyond int64
+ * or a top-level array makes Debezium fail its task (the record keeps the
+ * inferred schema with the unexpanded text, which the converter rejects):
+ * here those payloads are kept as they are too.
  */
 typedef enum ExpandType
 {
@@ -396,6 +399,7 @@ typedef struct ExpandSchema
 	char	   *name;			/* struct: its schema name */
 	List	   *fields;			/* struct: ExpandField, in order */
 	struct ExpandSchema *items; /* array */
+	bool		merged;			/* struct merged from several: not optional */
 } ExpandSchema;
 
 typedef struct ExpandField
@@ -530,9 +534,12 @@ expand_items(const char *name, JsonbContainer *array, bool *failed)
 
 			/*
 			 * Merge the fields of objects of different shapes, in order of
-			 * appearance (Debezium merges over a HashSet of schemas); a field
-			 * of two types cannot be merged.
+			 * appearance (Debezium merges over a HashSet of schemas, whose
+			 * order follows identity hash codes); a field of two types
+			 * cannot be merged.  Debezium's merged struct is not optional
+			 * (SchemaUtil.copySchemaBasics leaves that out).
 			 */
+			items->merged = true;
 			foreach(lc, schema->fields)
 			{
 				ExpandField *f = lfirst(lc);
@@ -644,7 +651,7 @@ expand_write_schema(StringInfo out, const ExpandSchema *schema, const char *fiel
 		appendStringInfoString(out, ",\"items\":");
 		expand_write_schema(out, schema->items, NULL);
 	}
-	appendStringInfoString(out, ",\"optional\":true");
+	appendStringInfoString(out, schema->merged ? ",\"optional\":false" : ",\"optional\":true");
 	if (schema->type == EXPAND_STRUCT)
 	{
 		appendStringInfoString(out, ",\"name\":");
@@ -754,7 +761,12 @@ expand_json(const char *text, const char *name, const char *field,
 	ExpandSchema *schema;
 	bool		failed = false;
 
-	if (text[0] != '{' && text[0] != '[')
+	/*
+	 * Debezium parses a payload starting with '[' too, but then fails the
+	 * task: an array is no struct, and the record it leaves has the array's
+	 * schema with the unexpanded text.  Here such a payload stays as it is.
+	 */
+	if (text[0] != '{')
 		return false;
 	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 	root.type = jbvBinary;
@@ -796,24 +808,17 @@ append_payload(StringInfo out, Wal2dbzRelInfo *info, const Wal2dbzColumn *col,
 			   HeapTuple tuple, TupleDesc desc, const Wal2dbzOptions *opt,
 			   bool schemas)
 {
-	const Wal2dbzOutbox *ob = &opt->outbox;
+	StringInfoData schema;
+	StringInfoData value;
 
-	{
-		StringInfoData schema;
-		StringInfoData value;
-
-		initStringInfo(&schema);
-		initStringInfo(&value);
-		if (expand_column(info, col, tuple, desc, ob, NULL, &schema, &value))
-		{
-			if (schemas)
-				appendStringInfo(out, "{\"schema\":%s,\"payload\":%s}", schema.data, value.data);
-			else
-				appendBinaryStringInfo(out, value.data, value.len);
-			return;
-		}
-	}
-	append_with_schema(out, col, schemas, tuple, desc, info, opt);
+	initStringInfo(&schema);
+	initStringInfo(&value);
+	if (!expand_column(info, col, tuple, desc, &opt->outbox, NULL, &schema, &value))
+		append_with_schema(out, col, schemas, tuple, desc, info, opt);
+	else if (schemas)
+		appendStringInfo(out, "{\"schema\":%s,\"payload\":%s}", schema.data, value.data);
+	else
+		appendBinaryStringInfo(out, value.data, value.len);
 }
 
 /*

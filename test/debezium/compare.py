@@ -3,6 +3,7 @@
 
 usage: compare.py EXPECTED.jsonl ACTUAL.jsonl [--mask NAME ...] [--no-default-masks] [--headers] [--max N]
                   [--drop SCHEMA.TABLE.COLUMN ...] [--unordered-message-collections]
+                  [--unordered-merged-structs]
 
 Values that differ between any two runs are masked in both files by rewriting the raw JSON text
 (so everything else is still compared byte for byte):
@@ -20,6 +21,11 @@ before masking, and only in the records they concern; every other record stays b
                  [LogicalDecodingMessageMonitor$]LogicalDecodingMessageId@<identity hash>), mask the
                  hash and sort the entries (Debezium's HashMap order depends on that random hash):
                  the entries are compared as a multiset
+  --unordered-merged-structs   outbox events with table.expand.json.payload: the fields of a struct
+                 Debezium merged from array elements of different shapes (the array's items, a
+                 struct with "optional":false) and the members of those elements are sorted by
+                 name (Debezium merges over a HashSet of schemas, in identity-hash order); without
+                 schemas, the members of objects in arrays of objects that all have the same keys
 A normalised record is re-serialised compactly with every scalar's original text (number digits,
 string escapes) kept, so those bytes are still compared exactly; a record that does not survive that
 round trip unchanged (e.g. whitespace between tokens) is left as it is and reported.
@@ -87,7 +93,7 @@ MSG_ID = re.compile(r'^(io\.debezium\.connector\.postgresql\.(?:LogicalDecodingM
 class Normalizer:
     """Removes the known, documented differences from a record's value (see the module doc)."""
 
-    def __init__(self, drops, unordered_messages):
+    def __init__(self, drops, unordered_messages, merged_structs=False):
         self.drops = {}                       # "schema.table" -> {column, ...}
         for d in drops:
             table, _, col = d.rpartition(".")
@@ -95,6 +101,7 @@ class Normalizer:
                 raise SystemExit("--drop wants SCHEMA.TABLE.COLUMN, got " + d)
             self.drops.setdefault(table, set()).add(col)
         self.unordered_messages = unordered_messages
+        self.merged_structs = merged_structs
         self.counts = {}                      # what was normalised -> records
         self.problems = []
 
@@ -107,7 +114,8 @@ class Normalizer:
             return value
         cols = self._cols(topic)
         msgs = self.unordered_messages and "LogicalDecodingMessageId@" in value
-        if not (cols and any('"%s"' % c in value for c in cols)) and not msgs:
+        merged = self.merged_structs and value.lstrip().startswith("{")
+        if not (cols and any('"%s"' % c in value for c in cols)) and not msgs and not merged:
             return value                      # cheap pre-check: nothing to do
         try:
             j = raw_loads(value)
@@ -152,11 +160,51 @@ class Normalizer:
             if hit:
                 dcs.sort(key=raw_dumps)
                 done.append("data_collections as a multiset")
+        if merged and (sort_merged(schema, payload) if schema is not None else sort_same_keys(payload)):
+            done.append("merged struct fields sorted")
         if not done:
             return value
         for d in done:
             self.counts[d] = self.counts.get(d, 0) + 1
         return raw_dumps(j)
+
+
+def sort_merged(schema, payload):
+    """Sort the fields of merged structs (array items with "optional":false) and their values."""
+    hit = False
+    t = get(schema, "type")
+    if t == "struct":
+        for f in get(schema, "fields") or []:
+            hit |= sort_merged(f, get(payload, get(f, "field")))
+    elif t == "array" and isinstance(payload, list):
+        items = get(schema, "items")
+        if get(items, "type") == "struct" and get(items, "optional") is False:
+            get(items, "fields").sort(key=lambda f: get(f, "field"))
+            for e in payload:
+                if isinstance(e, Obj):
+                    e.sort(key=lambda kv: kv[0])
+            hit = True
+        for e in payload:
+            hit |= sort_merged(items, e)
+    return hit
+
+
+def sort_same_keys(v):
+    """Without schemas: sort the members of objects in arrays of objects sharing one key set."""
+    hit = False
+    if isinstance(v, Obj):
+        for _, x in v:
+            hit |= sort_same_keys(x)
+    elif isinstance(v, list):
+        objs = [e for e in v if isinstance(e, Obj)]
+        if len(objs) > 1 and len(objs) == len(v) and len({frozenset(k for k, _ in e) for e in objs}) == 1 \
+                and any([k for k, _ in e] != sorted(k for k, _ in e) for e in objs):
+            for e in objs:
+                e.sort(key=lambda kv: kv[0])
+            hit = True
+        for e in v:
+            hit |= sort_same_keys(e)
+    return hit
 
 
 def masker(names, defaults=True):
@@ -187,11 +235,14 @@ def main():
     maxn = 20
     drops = []
     unordered = False
+    merged_structs = False
     while i < len(args):
         if args[i] == "--drop":
             drops.append(args[i + 1]); i += 2
         elif args[i] == "--unordered-message-collections":
             unordered = True; i += 1
+        elif args[i] == "--unordered-merged-structs":
+            merged_structs = True; i += 1
         elif args[i] == "--mask":
             extra.append(args[i + 1]); i += 2
         elif args[i] == "--no-default-masks":
@@ -203,7 +254,7 @@ def main():
         else:
             print("unknown option " + args[i], file=sys.stderr); return 2
     m = masker(extra, defaults)
-    norm = {side: Normalizer(drops, unordered) for side in ("expected", "actual")}
+    norm = {side: Normalizer(drops, unordered, merged_structs) for side in ("expected", "actual")}
     A = [json.loads(l) for l in open(a, encoding="utf-8")]
     B = [json.loads(l) for l in open(b, encoding="utf-8")]
     bad = 0
