@@ -11,12 +11,14 @@
  * they carry passwords.
  *
  *	GET    /                                        version, commit, cluster
+ *	GET    /health                                  (Kafka Connect 3.9)
  *	GET    /connectors[?expand=status&expand=info]
  *	POST   /connectors                              {"name", "config"}
  *	GET    /connectors/{name}
  *	DELETE /connectors/{name}
  *	GET    /connectors/{name}/config
  *	PUT    /connectors/{name}/config
+ *	PATCH  /connectors/{name}/config                (merge; null removes)
  *	GET    /connectors/{name}/status
  *	GET    /connectors/{name}/tasks
  *	GET    /connectors/{name}/tasks/{id}/status
@@ -212,11 +214,12 @@ route(SinkWorker *w, struct MHD_Connection *connection, const char *method,
 		{
 			if (IS("GET"))
 				return sink_worker_get_config(w, name, body);
-			if (IS("PUT"))
+			if (IS("PUT") || IS("PATCH"))
 			{
 				if ((json = parse_body(req, &status, body)) == NULL)
 					return status;
-				status = sink_worker_put_config(w, name, json, body);
+				status = IS("PUT") ? sink_worker_put_config(w, name, json, body) :
+					sink_worker_patch_config(w, name, json, body);
 				json_decref(json);
 				return status;
 			}
@@ -266,6 +269,11 @@ route(SinkWorker *w, struct MHD_Connection *connection, const char *method,
 		}
 		else
 			path_known = nseg <= 2;
+	}
+	else if (strcmp(seg[0], "health") == 0 && nseg == 1)
+	{
+		if (IS("GET"))
+			return sink_worker_health(w, body);
 	}
 	else if (strcmp(seg[0], "connector-plugins") == 0)
 	{

@@ -468,6 +468,16 @@ sink_worker_root(SinkWorker *w, json_t **body)
 	return 200;
 }
 
+/* GET /health, as Kafka Connect 3.9's */
+int
+sink_worker_health(SinkWorker *w, json_t **body)
+{
+	(void) w;
+	*body = json_pack("{s:s,s:s}", "status", "healthy", "message",
+					  "Worker has completed startup and is ready to handle requests.");
+	return 200;
+}
+
 /* GET /connectors[?expand=status|info] */
 int
 sink_worker_list(SinkWorker *w, bool expand_status, bool expand_info,
@@ -827,6 +837,37 @@ sink_worker_put_config(SinkWorker *w, const char *name, json_t *config,
 					   json_t **body)
 {
 	return put_config(w, name, config, false, body);
+}
+
+/* PATCH /connectors/{name}/config: merge; a null removes the property */
+int
+sink_worker_patch_config(SinkWorker *w, const char *name, json_t *patch,
+						 json_t **body)
+{
+	Connector  *c;
+	json_t	   *config;
+	const char *key;
+	json_t	   *value;
+	int			status;
+
+	if (!json_is_object(patch))
+		return FAIL(400, "The connector configuration must be a JSON object of property names and values");
+	pthread_mutex_lock(&w->mutex);
+	c = find_connector(w, name);
+	config = c ? json_deep_copy(c->config) : NULL;
+	pthread_mutex_unlock(&w->mutex);
+	if (config == NULL)
+		return FAIL(404, "Connector %s not found", name);
+	json_object_foreach(patch, key, value)
+	{
+		if (json_is_null(value))
+			json_object_del(config, key);
+		else
+			json_object_set(config, key, value);
+	}
+	status = put_config(w, name, config, false, body);
+	json_decref(config);
+	return status;
 }
 
 /* POST /connectors/{name}/restart */

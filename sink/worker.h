@@ -35,6 +35,7 @@ extern int	sink_worker_main(const char *config_path, char **envp);
  * They may be called from several threads at once.
  */
 extern int	sink_worker_root(SinkWorker *w, json_t **body);
+extern int	sink_worker_health(SinkWorker *w, json_t **body);
 extern int	sink_worker_list(SinkWorker *w, bool expand_status,
 							 bool expand_info, json_t **body);
 extern int	sink_worker_create(SinkWorker *w, json_t *request, json_t **body);
@@ -43,6 +44,8 @@ extern int	sink_worker_get_config(SinkWorker *w, const char *name,
 								   json_t **body);
 extern int	sink_worker_put_config(SinkWorker *w, const char *name,
 								   json_t *config, json_t **body);
+extern int	sink_worker_patch_config(SinkWorker *w, const char *name,
+									 json_t *patch, json_t **body);
 extern int	sink_worker_status(SinkWorker *w, const char *name, json_t **body);
 extern int	sink_worker_tasks(SinkWorker *w, const char *name, json_t **body);
 extern int	sink_worker_task_status(SinkWorker *w, const char *name,

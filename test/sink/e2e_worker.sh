@@ -149,6 +149,8 @@ worker_start || { diag "$WORK/worker.err"; bail "the worker did not serve its RE
 api GET /
 check '[[ $CODE == 200 && -n $(jget "d[\"version\"]") && $(jget "\"commit\" in d and \"kafka_cluster_id\" in d") == True ]]' \
 	"GET / gives the version, commit and kafka_cluster_id" || diag "$WORK/resp.json"
+api GET /health
+check '[[ $CODE == 200 && $(jget "d[\"status\"]") == healthy ]]' "GET /health is healthy"
 api GET /connector-plugins
 check '[[ $(jget "[(p[\"class\"], p[\"type\"]) for p in d] == [(\"io.debezium.connector.postgresql.PostgresConnector\", \"source\")]") == True ]]' \
 	"GET /connector-plugins lists the PostgreSQL connector as a source" || diag "$WORK/resp.json"
@@ -273,6 +275,11 @@ check '[[ $CODE == 204 ]] && wait_state b RUNNING 30 && [[ -n $(slot_col b_slot 
 	"POST .../tasks/0/restart: 204, RUNNING again on a new slot" || diag "$WORK/worker.err"
 api POST /connectors/b/tasks/1/restart
 check '[[ $CODE == 404 ]]' "a task other than 0 is 404"
+
+api PATCH /connectors/b/config '{"status.update.interval.ms": "2000", "table.include.list": null}'
+check '[[ $CODE == 200 && $(jget "d[\"config\"][\"status.update.interval.ms\"] == \"2000\" and \"table.include.list\" not in d[\"config\"] and d[\"config\"][\"database.password\"] == \"[hidden]\"") == True ]]' \
+	"PATCH .../config merges, a null removing a property" || diag "$WORK/resp.json"
+check 'wait_state b RUNNING 30' "b runs again with its patched configuration"
 
 api DELETE /connectors/b
 check '[[ $CODE == 204 ]]' "DELETE b answers 204"
