@@ -77,7 +77,8 @@ static const PropDef prop_defs[] = {
 	{"connector.class", PT_ENUM, 0, SINK_CONNECTOR_CLASS, 0, 0},
 	/* Debezium 1.x's name of topic.prefix: a deprecated alias */
 	{"database.server.name", PT_STRING, 0, NULL, 0, 0},
-	{"tasks.max", PT_INT, 0, NULL, 1, 1},
+	/* any value, as Debezium's PostgreSQL connector: it runs one task */
+	{"tasks.max", PT_INT, 0, NULL, 1, INT_MAX},
 	{"key.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
 	{"value.converter", PT_ENUM, 0, "org.apache.kafka.connect.json.JsonConverter", 0, 0},
 

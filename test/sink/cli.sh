@@ -201,9 +201,9 @@ EOC
 run --config "$TMP/n.json"
 expect_fail 1 "could not connect to the server" "Kafka Connect JSON is accepted"
 
-sed 's/"tasks.max": "1"/"tasks.max": "3"/' "$TMP/n.json" >"$TMP/o.json"
+sed 's/"tasks.max": "1"/"tasks.max": "0"/' "$TMP/n.json" >"$TMP/o.json"
 run --config "$TMP/o.json"
-expect_fail 1 'o.json: config."tasks.max": invalid value "3" for property "tasks.max": expected 1' "JSON: error names the member"
+expect_fail 1 'o.json: config."tasks.max": invalid value "0" for property "tasks.max": expected an integer between 1 and' "JSON: error names the member"
 
 printf '{"config": {"topic.prefix": ' >"$TMP/p.json"
 run --config "$TMP/p.json"

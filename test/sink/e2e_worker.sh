@@ -196,9 +196,9 @@ A_CONFIG=$(connector shop_a a a_slot database.user conn_a database.password "$A_
 api PUT /connectors/a/config "$A_CONFIG"
 CODE_A=$CODE
 api PUT /connectors/b/config "$(connector shop_b b b_slot topic.prefix - database.server.name b \
-	database.user conn_b snapshot.mode no_data slot.drop.on.stop true)"
+	database.user conn_b snapshot.mode no_data slot.drop.on.stop true tasks.max 3)"
 check '[[ $CODE_A == 201 && $CODE == 201 && $(jget "(d[\"name\"], d[\"type\"], d[\"tasks\"]) == (\"b\", \"source\", [{\"connector\": \"b\", \"task\": 0}])") == True ]]' \
-	"PUT /connectors/{a,b}/config creates both (201, name, tasks, type)" || diag "$WORK/resp.json" "$WORK/worker.err"
+	"PUT /connectors/{a,b}/config creates both (201, name, type, one task even with tasks.max 3)" || diag "$WORK/resp.json" "$WORK/worker.err"
 api PUT /connectors/a/config "$A_CONFIG"
 check '[[ $CODE == 200 ]]' "PUT of an existing connector's configuration answers 200"
 api POST /connectors "{\"name\": \"a\", \"config\": $A_CONFIG}"
