@@ -232,6 +232,10 @@ expect_fail 1 'required property "config.storage.file" is not set' "worker: conf
 printf 'config.storage.file=%s/store.json\nbootstrap.servers=127.0.0.1:1\ntombstones.on.delete=perhaps\n' "$TMP" >"$TMP/w3.properties"
 run worker --config "$TMP/w3.properties"
 expect_fail 1 'w3.properties:3: invalid value "perhaps" for property "tombstones.on.delete"' "worker: connector defaults are checked by name and line"
+printf '{"connectors": ' >"$TMP/bad-store.json"
+printf 'rest.port=18083\nconfig.storage.file=%s/bad-store.json\nbootstrap.servers=127.0.0.1:1\n' "$TMP" >"$TMP/w5.properties"
+run worker --config "$TMP/w5.properties"
+expect_fail 1 'could not read connector store' "worker: a damaged store is an error, not an empty worker"
 database_server_name() { base | sed 's/^topic.prefix = srv$/database.server.name = srv/'; }
 database_server_name >"$TMP/w4.properties"
 run --config "$TMP/w4.properties"
