@@ -53,9 +53,10 @@ done
 sql "CREATE ROLE conn_b LOGIN REPLICATION SUPERUSER" >/dev/null || bail "could not create role conn_b"
 sql "CREATE ROLE conn_a LOGIN REPLICATION SUPERUSER PASSWORD 'pw-from-file-$$'" >/dev/null ||
 	bail "could not create role conn_a"
-{ echo "host all conn_a 127.0.0.1/32 scram-sha-256"; cat "$WORK/pg/data/pg_hba.conf"; } >"$WORK/hba.tmp" &&
-	cat "$WORK/hba.tmp" >"$WORK/pg/data/pg_hba.conf" && sql "SELECT pg_reload_conf()" >/dev/null ||
+if ! { echo "host all conn_a 127.0.0.1/32 scram-sha-256"; cat "$WORK/pg/data/pg_hba.conf"; } >"$WORK/hba.tmp" ||
+	! cat "$WORK/hba.tmp" >"$WORK/pg/data/pg_hba.conf" || ! sql "SELECT pg_reload_conf()" >/dev/null; then
 	bail "could not require a password of conn_a"
+fi
 echo "a.password=pw-from-file-$$" >"$WORK/secrets.properties"
 check '! psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -c "SELECT 1" >/dev/null 2>&1 &&
 	PGPASSWORD=pw-from-file-$$ psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -At -c "SELECT 1" 2>/dev/null | grep -q 1' \
@@ -116,7 +117,7 @@ wait_count() {
 }
 worker_start() {
 	"$SINK" worker --config "$WORK/worker.properties" >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
-	SINK_PIDS[worker]=$!
+	SINK_PIDS["worker"]=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
 		curl -sf "$API/" >/dev/null && return 0

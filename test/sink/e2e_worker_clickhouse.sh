@@ -71,7 +71,7 @@ wait_state() {
 }
 worker_start() {
 	"$SINK" worker --config "$WORK/worker.properties" >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
-	SINK_PIDS[worker]=$!
+	SINK_PIDS["worker"]=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
 		curl -sf "$API/" >/dev/null && return 0
