@@ -11,8 +11,10 @@
  * Debezium marks the records of a snapshot in source.snapshot: "first" for
  * the first record of the whole snapshot, "first_in_data_collection" and
  * "last_in_data_collection" for the first and last of each table, "last"
- * for the last of the whole snapshot (a one-record snapshot gets "last"),
- * and "true" for the others.  The caller says where this call stands in the
+ * for the last of the whole snapshot, and "true" for the others.  A row
+ * that is both gets the marker of the whole snapshot: a one-row first
+ * table's row is "first", a one-record snapshot's record "last" (as
+ * Debezium 3.6.3 marks them).  The caller says where this call stands in the
  * snapshot (first or last table, first or last chunk of its table); the
  * function looks one row ahead to know which row is the last.
  *
@@ -25,6 +27,7 @@
  */
 #include "postgres.h"
 
+#include "access/heaptoast.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -41,7 +44,7 @@
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
-#include "utils/tuplestore.h"
+#include "utils/portal.h"
 
 #include "wal2dbz.h"
 #include "wal2dbz_frame.h"
@@ -100,50 +103,22 @@ snapshot_marker(const SnapshotPosition *pos, bool first_row, bool last_row)
 	bool		first_in_table = first_row && pos->first_chunk;
 	bool		last_in_table = last_row && pos->last_chunk;
 
+	/* the ends of the whole snapshot win over the ends of a table */
+	if (last_in_table && pos->last_table)
+		return "last";
+	if (first_in_table && pos->first_table)
+		return "first";
 	if (last_in_table)
-		return pos->last_table ? "last" : "last_in_data_collection";
+		return "last_in_data_collection";
 	if (first_in_table)
-		return pos->first_table ? "first" : "first_in_data_collection";
+		return "first_in_data_collection";
 	return "true";
 }
 
-/* Set up the materialized result: one bytea column per frame. */
-static void
-init_frame_result(ReturnSetInfo *rsinfo)
-{
-	MemoryContext old;
-	TupleDesc	desc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	desc = CreateTemplateTupleDesc(1);
-	TupleDescInitEntry(desc, (AttrNumber) 1, "frame", BYTEAOID, -1, 0);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = desc;
-	MemoryContextSwitchTo(old);
-}
-
-/* Add one frame to the result as a bytea row. */
-static void
-put_frame(Tuplestorestate *store, TupleDesc desc, StringInfo frame)
-{
-	bytea	   *b = palloc(VARHDRSZ + frame->len);
-	Datum		value;
-	bool		isnull = false;
-
-	SET_VARSIZE(b, VARHDRSZ + frame->len);
-	memcpy(VARDATA(b), frame->data, frame->len);
-	value = PointerGetDatum(b);
-	tuplestore_putvalues(store, desc, &value, &isnull);
-	pfree(b);
-}
-
-/* Render one row's RECORD frame: key and "r" value, payloads only. */
+/*
+ * Append one row's RECORD frame (key and "r" value, payloads only) to
+ * \p frame; nothing for an outbox row that routes nowhere.
+ */
 static void
 snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 				   TupleDesc desc, HeapTuple tuple, const SnapshotPosition *pos,
@@ -152,7 +127,6 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 	StringInfo	value = &data->value;
 	Wal2dbzRecord rec = {0};
 
-	resetStringInfo(frame);
 	if (data->opt.outbox.enabled)
 	{
 		/* an outbox row read by the snapshot is routed like an insert */
@@ -200,84 +174,187 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 						 InvalidTransactionId, data);
 }
 
+
 /*
- * wal2dbz.snapshot_frames(rel regclass, options text[], snapshot_lsn pg_lsn,
- *     snapshot_txid bigint, first_table bool, last_table bool,
- *     row_filter text, first_chunk bool, last_chunk bool) RETURNS SETOF bytea
- *
- * Reads ONLY rel (optionally WHERE row_filter) in the current snapshot and
- * returns its SCHEMA frame and one RECORD frame per row.
+ * The state of one call of wal2dbz.snapshot_frames() across the calls that
+ * return its rows (value per call: each row goes to the client while the
+ * next is encoded, and nothing is materialized).  It lives in the
+ * multi-call memory context; rows fetched from the cursor live in one of
+ * two fetch contexts, so the last row of one fetch is still there while
+ * the next fetch says whether it is the last of the call.
  */
-Datum
-wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
+typedef struct SnapshotScan
+{
+	SnapshotPosition pos;
+	Wal2dbzData *data;
+	Wal2dbzRelInfo *info;
+	MemoryContext context;		/* the multi-call context: the scan's own */
+	Relation	rel;			/* open until the scan ends */
+	TupleDesc	desc;
+	bool		whole_row;		/* the cursor returns the row as one
+								 * composite value (the table has dropped
+								 * columns: SELECT * would shift attnums) */
+	char	   *cursor;			/* the cursor's portal name, NULL when closed */
+	int			batch_bytes;	/* framed.batch.bytes: frames per value */
+	MemoryContext fetch_context[2];
+	int			current;		/* fetch_context[current] holds rows[] */
+	HeapTuple  *rows;
+	int			nrows;
+	int			next;			/* index in rows[] of the next row */
+	bool		exhausted;		/* the cursor has no more rows */
+	bool		schema_sent;
+	bool		first_row;
+	bool		done;
+} SnapshotScan;
+
+/*
+ * Fetch the next rows of the cursor into the other fetch context; the
+ * current rows stay valid.  Sets exhausted when the cursor is at its end.
+ */
+static void
+scan_fetch(SnapshotScan *scan, HeapTuple **rows, int *nrows)
+{
+	MemoryContext into = scan->fetch_context[1 - scan->current];
+	MemoryContext old;
+	Portal		portal;
+	uint64		n;
+
+	*rows = NULL;
+	*nrows = 0;
+	if (scan->exhausted)
+		return;
+	MemoryContextReset(into);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	portal = SPI_cursor_find(scan->cursor);
+	if (portal == NULL)
+		elog(ERROR, "cursor \"%s\" of wal2dbz.snapshot_frames() is gone", scan->cursor);
+	SPI_cursor_fetch(portal, true, SNAPSHOT_FETCH_ROWS);
+	n = SPI_processed;
+	old = MemoryContextSwitchTo(into);
+	*rows = palloc(sizeof(HeapTuple) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+
+		if (scan->whole_row)
+		{
+			bool		isnull;
+			Datum		whole = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
+			HeapTupleHeader header = DatumGetHeapTupleHeader(whole);
+			HeapTupleData tmp;
+
+			tmp.t_len = HeapTupleHeaderGetDatumLength(header);
+			ItemPointerSetInvalid(&tmp.t_self);
+			tmp.t_tableOid = RelationGetRelid(scan->rel);
+			tmp.t_data = header;
+			tuple = heap_copytuple(&tmp);
+		}
+		else
+		{
+			/* the stored tuple as it is; TOAST pointers are read per row */
+			tuple = heap_copytuple(tuple);
+			tuple->t_tableOid = RelationGetRelid(scan->rel);
+		}
+		(*rows)[i] = tuple;
+	}
+	MemoryContextSwitchTo(old);
+	*nrows = (int) n;
+	if (n < SNAPSHOT_FETCH_ROWS)
+		scan->exhausted = true;
+	SPI_finish();
+}
+
+/* Close the cursor and the table; safe to call twice. */
+static void
+scan_end(SnapshotScan *scan)
+{
+	if (scan->cursor != NULL)
+	{
+		Portal		portal = GetPortalByName(scan->cursor);
+
+		if (PortalIsValid(portal))
+			SPI_cursor_close(portal);
+		scan->cursor = NULL;
+	}
+	if (scan->rel != NULL)
+	{
+		table_close(scan->rel, AccessShareLock);
+		scan->rel = NULL;
+	}
+	scan->done = true;
+}
+
+/* The query ended before the last row (LIMIT, an error in the caller...). */
+static void
+scan_shutdown(Datum arg)
+{
+	scan_end((SnapshotScan *) DatumGetPointer(arg));
+}
+
+/* Set up the scan at the first call: options, relation, SCHEMA, cursor. */
+static SnapshotScan *
+scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			relid = PG_GETARG_OID(0);
-	SnapshotPosition pos;
-	MemoryContext work;
-	MemoryContext row_context;
-	MemoryContext old;
+	MemoryContext old = MemoryContextSwitchTo(multi);
+	SnapshotScan *scan = palloc0(sizeof(SnapshotScan));
 	Wal2dbzData *data;
-	Wal2dbzRelInfo *info;
-	Relation	rel;
-	TupleDesc	desc;
 	StringInfoData query;
-	StringInfoData frame;
 	Portal		portal;
-	HeapTuple	pending = NULL;
-	bool		first_row = true;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the table to read must not be null")));
-	init_frame_result(rsinfo);
-
-	pos.lsn = PG_ARGISNULL(2) ? GetXLogInsertRecPtr() : PG_GETARG_LSN(2);
-	pos.have_txid = !PG_ARGISNULL(3);
-	pos.txid = pos.have_txid ? PG_GETARG_INT64(3) : 0;
-	pos.first_table = PG_ARGISNULL(4) || PG_GETARG_BOOL(4);
-	pos.last_table = PG_ARGISNULL(5) || PG_GETARG_BOOL(5);
-	pos.first_chunk = PG_ARGISNULL(7) || PG_GETARG_BOOL(7);
-	pos.last_chunk = PG_ARGISNULL(8) || PG_GETARG_BOOL(8);
+	scan->pos.lsn = PG_ARGISNULL(2) ? GetXLogInsertRecPtr() : PG_GETARG_LSN(2);
+	scan->pos.have_txid = !PG_ARGISNULL(3);
+	scan->pos.txid = scan->pos.have_txid ? PG_GETARG_INT64(3) : 0;
+	scan->pos.first_table = PG_ARGISNULL(4) || PG_GETARG_BOOL(4);
+	scan->pos.last_table = PG_ARGISNULL(5) || PG_GETARG_BOOL(5);
+	scan->pos.first_chunk = PG_ARGISNULL(7) || PG_GETARG_BOOL(7);
+	scan->pos.last_chunk = PG_ARGISNULL(8) || PG_GETARG_BOOL(8);
 	/* Debezium's snapshot source time: the snapshot transaction's start */
-	pos.start_us = GetCurrentTransactionStartTimestamp() + UNIX_EPOCH_OFFSET_USECS;
+	scan->pos.start_us = GetCurrentTransactionStartTimestamp() + UNIX_EPOCH_OFFSET_USECS;
+	scan->first_row = true;
+	scan->context = multi;
 
-	work = AllocSetContextCreate(CurrentMemoryContext, "wal2dbz snapshot",
-								 ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(work);
-	data = palloc0(sizeof(Wal2dbzData));
+	scan->data = data = palloc0(sizeof(Wal2dbzData));
 	wal2dbz_parse_options(PG_ARGISNULL(1) ? NIL :
 						  options_from_array(PG_GETARG_ARRAYTYPE_P(1)),
 						  &data->opt, false);
+	scan->batch_bytes = data->opt.framed_batch_bytes;
 	data->opt.format = OUTPUT_FRAMED;
 	data->dbname = get_database_name(MyDatabaseId);
 	if (data->opt.topic_prefix == NULL)
 		data->opt.topic_prefix = data->dbname;
 	data->last_commit_lsn = InvalidXLogRecPtr;
-	data->context = AllocSetContextCreate(work, "wal2dbz snapshot row",
+	data->context = AllocSetContextCreate(multi, "wal2dbz snapshot row",
 										  ALLOCSET_DEFAULT_SIZES);
-	row_context = data->context;
+	scan->fetch_context[0] = AllocSetContextCreate(multi, "wal2dbz snapshot fetch",
+												   ALLOCSET_DEFAULT_SIZES);
+	scan->fetch_context[1] = AllocSetContextCreate(multi, "wal2dbz snapshot fetch",
+												   ALLOCSET_DEFAULT_SIZES);
 	wal2dbz_session_strings(data);
-	wal2dbz_relinfo_init(data, work);
+	wal2dbz_relinfo_init(data, multi);
 
-	rel = table_open(relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
-	info = wal2dbz_relinfo_get(data, rel);
-	if (!info->captured)
-		goto done;
+	scan->rel = table_open(relid, AccessShareLock);
+	scan->desc = RelationGetDescr(scan->rel);
+	RegisterExprContextCallback(rsinfo->econtext, scan_shutdown, PointerGetDatum(scan));
+	scan->info = wal2dbz_relinfo_get(data, scan->rel);
+	if (!scan->info->captured)
+	{
+		scan_end(scan);
+		MemoryContextSwitchTo(old);
+		return scan;
+	}
+	scan->info->schema_id = 1;
 
-	/* the SCHEMA frame the records refer to */
-	initStringInfo(&frame);
-	info->schema_id = 1;
-	wal2dbz_append_schema_frame(&frame, info, data);
-	put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
-
-	/* the whole row as the table's own row type keeps attnums aligned */
+	for (int i = 0; i < scan->desc->natts; i++)
+		if (TupleDescAttr(scan->desc, i)->attisdropped)
+			scan->whole_row = true;
 	initStringInfo(&query);
-	appendStringInfo(&query, "SELECT t FROM ONLY %s t",
-					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												RelationGetRelationName(rel)));
+	appendStringInfo(&query, "SELECT %s FROM ONLY %s t",
+					 scan->whole_row ? "t" : "*",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(scan->rel)),
+												RelationGetRelationName(scan->rel)));
 	if (!PG_ARGISNULL(6))
 		appendStringInfo(&query, " WHERE %s", text_to_cstring(PG_GETARG_TEXT_PP(6)));
 
@@ -285,60 +362,131 @@ wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	portal = SPI_cursor_open_with_args(NULL, query.data, 0, NULL, NULL, NULL,
 									   true, CURSOR_OPT_NO_SCROLL);
+	scan->cursor = pstrdup(portal->name);
+	if (!scan->whole_row && portal->tupDesc->natts != scan->desc->natts)
+		elog(ERROR, "SELECT * of \"%s\" returned %d columns, not %d",
+			 RelationGetRelationName(scan->rel), portal->tupDesc->natts,
+			 scan->desc->natts);
+	SPI_finish();
+	MemoryContextSwitchTo(old);
+	return scan;
+}
+
+/*
+ * Append the next frames to \p out: the SCHEMA frame first, then RECORD
+ * frames, until out holds batch_bytes (one frame when batch_bytes is 0).
+ * Returns false when there is nothing more.
+ */
+static bool
+scan_next(SnapshotScan *scan, StringInfo out)
+{
+	int			start_len = out->len;
+
+	if (scan->done)
+		return false;
+	if (!scan->schema_sent)
+	{
+		/* what the relation cache builds for it must outlive this call */
+		MemoryContext old = MemoryContextSwitchTo(scan->context);
+
+		scan->schema_sent = true;
+		wal2dbz_append_schema_frame(out, scan->info, scan->data);
+		MemoryContextSwitchTo(old);
+		if (scan->batch_bytes <= 0)
+			return true;
+	}
 	for (;;)
 	{
-		uint64		nrows;
+		HeapTuple	tuple;
+		HeapTuple	flat = NULL;
+		bool		last = false;
+		MemoryContext old;
 
-		SPI_cursor_fetch(portal, true, SNAPSHOT_FETCH_ROWS);
-		nrows = SPI_processed;
-		for (uint64 i = 0; i <= nrows; i++)
+		if (scan->next >= scan->nrows)
 		{
-			bool		at_end = (i == nrows && nrows < SNAPSHOT_FETCH_ROWS);
-			HeapTuple	next = NULL;
-
-			if (i == nrows && !at_end)
-				break;
-			if (i < nrows)
+			/* the first fetch (later ones are look-aheads) */
+			scan_fetch(scan, &scan->rows, &scan->nrows);
+			scan->current = 1 - scan->current;
+			scan->next = 0;
+			if (scan->nrows == 0)
 			{
-				bool		isnull;
-				Datum		whole = SPI_getbinval(SPI_tuptable->vals[i],
-												  SPI_tuptable->tupdesc, 1, &isnull);
-				HeapTupleHeader header = DatumGetHeapTupleHeader(whole);
-				HeapTupleData tmp;
-
-				tmp.t_len = HeapTupleHeaderGetDatumLength(header);
-				ItemPointerSetInvalid(&tmp.t_self);
-				tmp.t_tableOid = relid;
-				tmp.t_data = header;
-				MemoryContextSwitchTo(work);
-				next = heap_copytuple(&tmp);
+				scan_end(scan);
+				return out->len > start_len;
 			}
-
-			/* the previous row is now known to be last or not */
-			if (pending != NULL)
-			{
-				MemoryContextSwitchTo(row_context);
-				snapshot_row_frame(&frame, data, info, desc, pending, &pos,
-								   snapshot_marker(&pos, first_row, next == NULL));
-				MemoryContextSwitchTo(work);
-				if (frame.len > 0)
-					put_frame(rsinfo->setResult, rsinfo->setDesc, &frame);
-				MemoryContextReset(row_context);
-				heap_freetuple(pending);
-				first_row = false;
-			}
-			pending = next;
 		}
-		SPI_freetuptable(SPI_tuptable);
-		if (nrows < SNAPSHOT_FETCH_ROWS)
-			break;
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+		tuple = scan->rows[scan->next++];
+		if (scan->next == scan->nrows)
+		{
+			/* look ahead: is this the last row of the call? */
+			HeapTuple  *rows;
+			int			nrows;
 
-done:
-	table_close(rel, AccessShareLock);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(work);
-	return (Datum) 0;
+			scan_fetch(scan, &rows, &nrows);
+			last = nrows == 0;
+			scan->current = 1 - scan->current;
+			scan->rows = rows;
+			scan->nrows = nrows;
+			scan->next = 0;
+		}
+
+		old = MemoryContextSwitchTo(scan->data->context);
+		if (!scan->whole_row && HeapTupleHasExternal(tuple))
+			flat = toast_flatten_tuple(tuple, scan->desc);
+		snapshot_row_frame(out, scan->data, scan->info, scan->desc,
+						   flat ? flat : tuple, &scan->pos,
+						   snapshot_marker(&scan->pos, scan->first_row, last));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(scan->data->context);
+		scan->first_row = false;
+		if (last)
+			scan_end(scan);
+		if (scan->done)
+			return out->len > start_len;
+		if (out->len > start_len && out->len >= scan->batch_bytes)
+			return true;
+	}
+}
+
+/*
+ * wal2dbz.snapshot_frames(rel regclass, options text[], snapshot_lsn pg_lsn,
+ *     snapshot_txid bigint, first_table bool, last_table bool,
+ *     row_filter text, first_chunk bool, last_chunk bool) RETURNS SETOF bytea
+ *
+ * Reads ONLY rel (optionally WHERE row_filter) in the current snapshot and
+ * returns its SCHEMA frame and one RECORD frame per row; with the option
+ * framed.batch.bytes, each value holds consecutive frames up to about that
+ * many bytes (as a batch of the framed output), which saves a result row
+ * per record on both sides.
+ */
+Datum
+wal2dbz_snapshot_frames(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	SnapshotScan *scan;
+	StringInfoData out;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		if (PG_ARGISNULL(0))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the table to read must not be null")));
+		funcctx = SRF_FIRSTCALL_INIT();
+		funcctx->user_fctx = scan_begin(fcinfo, funcctx->multi_call_memory_ctx);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	scan = (SnapshotScan *) funcctx->user_fctx;
+
+	/* the value is built in place, behind room for its varlena header */
+	initStringInfo(&out);
+	appendStringInfoSpaces(&out, VARHDRSZ);
+	if (!scan_next(scan, &out))
+	{
+		/* the scan's memory goes with the multi-call context */
+		UnregisterExprContextCallback(((ReturnSetInfo *) fcinfo->resultinfo)->econtext,
+									  scan_shutdown, PointerGetDatum(scan));
+		SRF_RETURN_DONE(funcctx);
+	}
+	SET_VARSIZE(out.data, out.len);
+	SRF_RETURN_NEXT(funcctx, PointerGetDatum(out.data));
 }

@@ -32,6 +32,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "pgconn.h"
+#include "snapshot.h"
 
 /* how long Kafka has to answer the metadata request */
 #define KAFKA_PROBE_TIMEOUT_MS	10000
@@ -237,31 +238,173 @@ check_plugin_libraries(CheckState *cs)
 	PQclear(res);
 }
 
-/* The extension in this database (WARN only: streaming does not need it yet). */
+/*
+ * The extension in this database: snapshots read tables through its
+ * wal2dbz.snapshot_frames(), so unless snapshot.mode is no_data it must be
+ * installed, of this sink's version, backed by a library of that version,
+ * and callable by the role.  With no_data it is only a WARN.
+ */
 static void
 check_extension(CheckState *cs)
 {
+	bool		needed = sink_snapshot_may_run(cs->cfg);
+	const char *level = needed ? "FAIL" : "WARN";
 	PGresult   *res;
+	PGresult   *lib;
+	const char *installed;
 
+	/* from the catalogs: to_regprocedure() fails without USAGE on the schema */
 	res = query(cs, "extension",
-				"SELECT (SELECT extversion FROM pg_catalog.pg_extension "
-				"        WHERE extname = 'wal2dbz'), "
+				"SELECT e.extversion, "
 				"       EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions "
-				"               WHERE name = 'wal2dbz')");
+				"               WHERE name = 'wal2dbz'), "
+				"       f.oid IS NOT NULL, "
+				"       pg_catalog.has_schema_privilege(e.extnamespace, 'USAGE') "
+				"       AND pg_catalog.has_function_privilege(f.oid, 'EXECUTE') "
+				"FROM (SELECT 1) one "
+				"LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'wal2dbz' "
+				"LEFT JOIN pg_catalog.pg_proc f ON f.pronamespace = e.extnamespace "
+				"     AND f.proname = 'snapshot_frames' "
+				"     AND pg_catalog.oidvectortypes(f.proargtypes) = '" SINK_FRAMES_ARGS "'");
 	if (res == NULL)
 		return;
-	if (!PQgetisnull(res, 0, 0))
-		sink_check_report("OK", "extension", NULL, "wal2dbz %s is installed",
-						  PQgetvalue(res, 0, 0));
-	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		sink_check_report("WARN", "extension",
-						  "run CREATE EXTENSION wal2dbz in this database",
-						  "wal2dbz is available but not installed in \"%s\"",
-						  PQdb(cs->conn));
+	if (PQgetisnull(res, 0, 0))
+	{
+		if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+			sink_check_report(level, "extension",
+							  needed ? "run CREATE EXTENSION wal2dbz in this database (snapshots read tables through it), or set snapshot.mode=no_data" :
+							  "run CREATE EXTENSION wal2dbz in this database",
+							  "wal2dbz is available but not installed in \"%s\"",
+							  PQdb(cs->conn));
+		else
+			sink_check_report(level, "extension",
+							  "install the wal2dbz package on the database server, then run CREATE EXTENSION wal2dbz",
+							  "wal2dbz is not available on the server");
+		PQclear(res);
+		return;
+	}
+	installed = PQgetvalue(res, 0, 0);
+	if (strcmp(installed, WAL2DBZ_VERSION) != 0)
+	{
+		sink_check_report(level, "extension",
+						  "install the server package of version " WAL2DBZ_VERSION " and run ALTER EXTENSION wal2dbz UPDATE, or use a sink of the extension's version",
+						  "wal2dbz %s is installed in \"%s\", this sink is " WAL2DBZ_VERSION,
+						  installed, PQdb(cs->conn));
+		PQclear(res);
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+	{
+		sink_check_report(level, "extension",
+						  "run DROP EXTENSION wal2dbz; CREATE EXTENSION wal2dbz",
+						  "wal2dbz %s is installed but function %s is missing",
+						  installed, SINK_FRAMES_SIGNATURE);
+		PQclear(res);
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+	{
+		sink_check_report(level, "extension",
+						  "as its owner, GRANT USAGE ON SCHEMA wal2dbz and EXECUTE ON FUNCTION wal2dbz.snapshot_frames TO this role",
+						  "role \"%s\" may not call %s", PQuser(cs->conn),
+						  SINK_FRAMES_SIGNATURE);
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+
+	/* the library the server loads for it: a package upgrade can split them */
+	lib = PQexec(cs->conn, "SELECT wal2dbz.version()");
+	if (PQresultStatus(lib) != PGRES_TUPLES_OK)
+	{
+		char		msg[512];
+		size_t		len;
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(cs->conn));
+		len = strlen(msg);
+		if (len > 0 && msg[len - 1] == '\n')
+			msg[len - 1] = '\0';
+		sink_check_report(level, "extension",
+						  "install the wal2dbz package of version " WAL2DBZ_VERSION " on the database server",
+						  "wal2dbz " WAL2DBZ_VERSION " is installed but its library does not load: %s",
+						  msg);
+	}
+	else if (strcmp(PQgetvalue(lib, 0, 0), WAL2DBZ_VERSION) != 0)
+		sink_check_report(level, "extension",
+						  "install the wal2dbz package of version " WAL2DBZ_VERSION " on the database server and restart it",
+						  "the extension is " WAL2DBZ_VERSION " but the server's library wal2dbz.so is %s",
+						  PQgetvalue(lib, 0, 0));
 	else
-		sink_check_report("WARN", "extension",
-						  "install the wal2dbz package on the database server",
-						  "wal2dbz is not available on the server");
+		sink_check_report("OK", "extension", NULL,
+						  "wal2dbz " WAL2DBZ_VERSION " is installed in \"%s\" and its library matches",
+						  PQdb(cs->conn));
+	PQclear(lib);
+}
+
+/*
+ * The snapshot state table (see sink/snapshot.c): the sink reads and writes
+ * its row, and creates the table (and schema) at the first start when they
+ * are missing.  Not used with snapshot.mode no_data.
+ */
+static void
+check_state_table(CheckState *cs)
+{
+	PGresult   *res;
+	const char *what = "snapshot state";
+	const char *rel = SINK_STATE_SCHEMA "." SINK_STATE_TABLE;
+
+	if (!sink_snapshot_may_run(cs->cfg))
+		return;
+	res = query(cs, what,
+				"SELECT c.oid IS NOT NULL, n.oid IS NOT NULL, "
+				"       CASE WHEN c.oid IS NOT NULL THEN "
+				"         pg_catalog.has_schema_privilege(n.oid, 'USAGE') "
+				"         AND pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+				"         AND pg_catalog.has_table_privilege(c.oid, 'INSERT') "
+				"         AND pg_catalog.has_table_privilege(c.oid, 'UPDATE') END, "
+				"       CASE WHEN n.oid IS NOT NULL THEN "
+				"         pg_catalog.has_schema_privilege(n.oid, 'USAGE') "
+				"         AND pg_catalog.has_schema_privilege(n.oid, 'CREATE') END, "
+				"       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') "
+				"FROM (SELECT 1) one "
+				"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = '" SINK_STATE_SCHEMA "' "
+				"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid "
+				"     AND c.relname = '" SINK_STATE_TABLE "' AND c.relkind IN ('r', 'p')");
+	if (res == NULL)
+		return;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+	{
+		if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+			sink_check_report("OK", what, NULL,
+							  "table %s exists and role \"%s\" may read and write it",
+							  rel, PQuser(cs->conn));
+		else
+			sink_check_report("FAIL", what,
+							  "GRANT USAGE ON SCHEMA " SINK_STATE_SCHEMA " and SELECT, INSERT, UPDATE ON " SINK_STATE_SCHEMA "." SINK_STATE_TABLE " TO this role, or set snapshot.mode=no_data",
+							  "role \"%s\" may not read and write table %s",
+							  PQuser(cs->conn), rel);
+	}
+	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+	{
+		if (strcmp(PQgetvalue(res, 0, 3), "t") == 0)
+			sink_check_report("OK", what, NULL,
+							  "table %s does not exist yet; it is created on the first start",
+							  rel);
+		else
+			sink_check_report("FAIL", what,
+							  "GRANT USAGE, CREATE ON SCHEMA " SINK_STATE_SCHEMA " TO this role, or create the table as in sink/README.md",
+							  "table %s does not exist and role \"%s\" may not create it in schema " SINK_STATE_SCHEMA,
+							  rel, PQuser(cs->conn));
+	}
+	else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0)
+		sink_check_report("OK", what, NULL,
+						  "schema " SINK_STATE_SCHEMA " and table %s do not exist yet; they are created on the first start",
+						  rel);
+	else
+		sink_check_report("FAIL", what,
+						  "GRANT CREATE ON DATABASE to this role, or create schema " SINK_STATE_SCHEMA " and its table as in sink/README.md, or set snapshot.mode=no_data",
+						  "schema " SINK_STATE_SCHEMA " does not exist and role \"%s\" may not create it in \"%s\"",
+						  PQuser(cs->conn), PQdb(cs->conn));
 	PQclear(res);
 }
 
@@ -550,6 +693,7 @@ sink_check_run(const SinkConfig *cfg)
 		check_role(&cs);
 		check_plugin_libraries(&cs);
 		check_extension(&cs);
+		check_state_table(&cs);
 		check_slot(&cs);
 		check_replica_identity(&cs);
 		PQfinish(cs.conn);

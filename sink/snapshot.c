@@ -111,14 +111,23 @@
 /* how long a stopped snapshot waits for what it already produced */
 #define DRAIN_TIMEOUT_MS		30000
 
-/* the call that reads one chunk, in the slot's snapshot */
+/*
+ * The call that reads one chunk, in the slot's snapshot.  In the select
+ * list (not in FROM, which would materialize the whole result first) each
+ * value reaches the sink while the function encodes the next.
+ */
 #define FRAMES_QUERY \
-	"SELECT f FROM wal2dbz.snapshot_frames($1::oid::regclass, $2::text[], " \
+	"SELECT wal2dbz.snapshot_frames($1::oid::regclass, $2::text[], " \
 	"$3::pg_lsn, $4::bigint, $5::boolean, $6::boolean, $7::text, " \
-	"$8::boolean, $9::boolean) AS f"
-#define FRAMES_SIGNATURE \
-	"wal2dbz.snapshot_frames(regclass, text[], pg_lsn, bigint, boolean, " \
-	"boolean, text, boolean, boolean)"
+	"$8::boolean, $9::boolean)"
+
+/*
+ * Frames per value of the function (its option framed.batch.bytes): one
+ * result row per 64 kB rather than per record saves a libpq result and an
+ * executor row for each record.  Unlike streaming, there is no commit to
+ * wait for, so this is not left to the user's framed.batch.bytes.
+ */
+#define SNAPSHOT_BATCH_BYTES	"65536"
 
 /* the state table, qualified */
 #define STATE_RELATION	SINK_STATE_SCHEMA "." SINK_STATE_TABLE
@@ -334,6 +343,13 @@ parse_mode(const char *s)
 	if (strcasecmp(s, "when_needed") == 0)
 		return MODE_WHEN_NEEDED;
 	return MODE_UNSUPPORTED;
+}
+
+/* Can snapshot.mode take a snapshot?  See snapshot.h. */
+bool
+sink_snapshot_may_run(const SinkConfig *cfg)
+{
+	return parse_mode(cfg->snapshot_mode) != MODE_NO_DATA;
 }
 
 /* An integer property in [min, max], or its default (validated before). */
@@ -668,11 +684,14 @@ options_array(const SinkConfig *cfg)
 	buf_printf(&buf, "{");
 	for (i = 0; i < cfg->nprops; i++)
 	{
-		if (!sink_config_is_plugin_option(cfg->props[i].name))
+		if (!sink_config_is_plugin_option(cfg->props[i].name) ||
+			strcmp(cfg->props[i].name, "framed.batch.bytes") == 0)
 			continue;
 		buf_array_elem(&buf, cfg->props[i].name);
 		buf_array_elem(&buf, cfg->props[i].value);
 	}
+	buf_array_elem(&buf, "framed.batch.bytes");
+	buf_array_elem(&buf, SNAPSHOT_BATCH_BYTES);
 	buf_printf(&buf, "}");
 	return buf_finish(&buf);
 }
@@ -734,7 +753,7 @@ open_control(const SinkConfig *cfg, PGconn **out)
 		return SINK_SNAPSHOT_DISCONNECTED;
 	res = exec_ok(conn,
 				  "SELECT pg_catalog.to_regclass('" STATE_RELATION "') IS NOT NULL, "
-				  "pg_catalog.to_regprocedure('" FRAMES_SIGNATURE "') IS NOT NULL, "
+				  "pg_catalog.to_regprocedure('" SINK_FRAMES_SIGNATURE "') IS NOT NULL, "
 				  "pg_catalog.current_database()",
 				  PGRES_TUPLES_OK, "look up the snapshot prerequisites");
 	if (res == NULL)
@@ -1590,31 +1609,18 @@ produce(Snapshot *s, const SinkFrame *frame, SinkSchema *schema)
 	return SINK_SNAPSHOT_STREAM;
 }
 
-/* Handle one row of a call: one frame. */
+/* Handle one frame of a call. */
 static SinkSnapshotResult
-handle_row(Snapshot *s, Worker *w, PGresult *res)
+handle_frame(Snapshot *s, Worker *w, const SinkFrame *frame)
 {
 	SnapChunk  *c = &s->chunks[w->chunk];
 	SnapTable  *t = &s->tables[c->table];
-	const char *data = PQgetvalue(res, 0, 0);
-	size_t		len = (size_t) PQgetlength(res, 0, 0);
-	SinkFrame	frame;
-	size_t		consumed;
 	SinkSchema *schema = NULL;
 	SinkSnapshotResult r;
 
-	if (PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
-		!sink_frame_parse(data, len, &frame, &consumed, s->errbuf,
-						  sizeof(s->errbuf)) || consumed != len)
+	if (frame->kind == WAL2DBZ_FRAME_SCHEMA)
 	{
-		sink_log_error("invalid frame from wal2dbz.snapshot_frames() for table \"%s\": %s",
-					   t->name, PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ?
-					   "not one bytea" : consumed != len ? "trailing bytes" : s->errbuf);
-		return SINK_SNAPSHOT_FATAL;
-	}
-	if (frame.kind == WAL2DBZ_FRAME_SCHEMA)
-	{
-		if (!sink_schemas_add(&w->schemas, &frame, s->errbuf, sizeof(s->errbuf)))
+		if (!sink_schemas_add(&w->schemas, frame, s->errbuf, sizeof(s->errbuf)))
 		{
 			sink_log_error("invalid SCHEMA frame for table \"%s\": %s", t->name,
 						   s->errbuf);
@@ -1622,29 +1628,65 @@ handle_row(Snapshot *s, Worker *w, PGresult *res)
 		}
 		return SINK_SNAPSHOT_STREAM;
 	}
-	if (frame.kind != WAL2DBZ_FRAME_RECORD)
+	if (frame->kind != WAL2DBZ_FRAME_RECORD)
 	{
 		sink_log_error("unexpected frame kind '%c' from wal2dbz.snapshot_frames() for table \"%s\"",
-					   frame.kind, t->name);
+					   frame->kind, t->name);
 		return SINK_SNAPSHOT_FATAL;
 	}
-	if (frame.schema_id != 0)
+	if (frame->schema_id != 0)
 	{
-		schema = sink_schemas_get(&w->schemas, frame.schema_id);
+		schema = sink_schemas_get(&w->schemas, frame->schema_id);
 		if (schema == NULL)
 		{
 			sink_log_error("invalid frame sequence for table \"%s\": record refers to schema id %u, which the function has not sent",
-						   t->name, frame.schema_id);
+						   t->name, frame->schema_id);
 			return SINK_SNAPSHOT_FATAL;
 		}
 	}
-	r = produce(s, &frame, schema);
+	r = produce(s, frame, schema);
 	if (r != SINK_SNAPSHOT_STREAM)
 		return r;
 	s->rows++;
 	t->rows++;
 	if (c->index == 0)
 		t->started = true;
+	return SINK_SNAPSHOT_STREAM;
+}
+
+/* Handle one row of a call: a batch of frames (see SNAPSHOT_BATCH_BYTES). */
+static SinkSnapshotResult
+handle_row(Snapshot *s, Worker *w, PGresult *res)
+{
+	const SnapTable *t = &s->tables[s->chunks[w->chunk].table];
+	const char *data = PQgetvalue(res, 0, 0);
+	size_t		len = (size_t) PQgetlength(res, 0, 0);
+	size_t		pos = 0;
+
+	if (PQnfields(res) != 1 || PQgetisnull(res, 0, 0) || len == 0)
+	{
+		sink_log_error("invalid result from wal2dbz.snapshot_frames() for table \"%s\": not one non-empty bytea",
+					   t->name);
+		return SINK_SNAPSHOT_FATAL;
+	}
+	while (pos < len)
+	{
+		SinkFrame	frame;
+		size_t		consumed;
+		SinkSnapshotResult r;
+
+		if (!sink_frame_parse(data + pos, len - pos, &frame, &consumed, s->errbuf,
+							  sizeof(s->errbuf)))
+		{
+			sink_log_error("invalid frame from wal2dbz.snapshot_frames() for table \"%s\": %s",
+						   t->name, s->errbuf);
+			return SINK_SNAPSHOT_FATAL;
+		}
+		r = handle_frame(s, w, &frame);
+		if (r != SINK_SNAPSHOT_STREAM)
+			return r;
+		pos += consumed;
+	}
 	return SINK_SNAPSHOT_STREAM;
 }
 

@@ -30,6 +30,11 @@
 #define SINK_STATE_SCHEMA	"wal2dbz_sink"
 #define SINK_STATE_TABLE	"snapshot_state"
 
+/* the extension function snapshots read tables through */
+#define SINK_FRAMES_ARGS \
+	"regclass, text[], pg_lsn, bigint, boolean, boolean, text, boolean, boolean"
+#define SINK_FRAMES_SIGNATURE "wal2dbz.snapshot_frames(" SINK_FRAMES_ARGS ")"
+
 /* the replication slot as the replication connection found it */
 typedef struct SinkSlotInfo
 {
@@ -76,6 +81,12 @@ typedef enum SinkSnapshotResult
  * @returns false if there were errors.
  */
 extern bool sink_snapshot_check_config(SinkConfig *cfg);
+
+/**
+ * @brief Can snapshot.mode take a snapshot (everything but no_data)?  Then
+ * the sink needs the extension and its state table in the source database.
+ */
+extern bool sink_snapshot_may_run(const SinkConfig *cfg);
 
 /**
  * @brief Make sure the slot exists and, as snapshot.mode asks, take a

@@ -23,6 +23,9 @@
 #    refuses it and when_needed recreates it and snapshots.
 # 6. initial_only: a snapshot through a temporary slot, exit 0, no slot left;
 #    snapshot.include.collection.list and snapshot.select.statement.overrides.
+# 0 and 7. "check" reports what snapshots need: the extension (installed, of
+#    the sink's version, callable by the role) and the state table
+#    (creatable, then readable and writable by the role).
 #
 # Usage: test/sink/e2e_snapshot.sh   (SINK=path, KEEP=1 keeps the work directory)
 # Prints TAP.
@@ -37,6 +40,20 @@ PREFIX=sn
 SLOT=sn_slot
 # a small logical_decoding_work_mem: the big transaction below spills
 snap_init snapshot "logical_decoding_work_mem = 64kB"
+
+# --- 0. check, before the extension exists
+# run_check NAME PROPS: "check" into WORK/check-NAME.out; rc is its exit status
+run_check() { "$SINK" check --config "$2" >"$WORK/check-$1.out" 2>&1; rc=$?; }
+write_props "$WORK/check.properties" "$PREFIX" "$SLOT"
+run_check none "$WORK/check.properties"
+check '[[ $rc -eq 1 ]] && grep -q "^FAIL extension: wal2dbz is available but not installed in \"$PGDATABASE\"; run CREATE EXTENSION wal2dbz" "$WORK/check-none.out"' \
+	"check: FAIL without the extension, with the command to run" || diag "$WORK/check-none.out"
+check 'grep -q "^OK snapshot state: schema wal2dbz_sink and table wal2dbz_sink.snapshot_state do not exist yet; they are created on the first start" "$WORK/check-none.out"' \
+	"check: the state table does not exist yet and the role may create it" || diag "$WORK/check-none.out"
+write_props "$WORK/check-nodata.properties" "$PREFIX" "$SLOT" "snapshot.mode=no_data"
+run_check nodata "$WORK/check-nodata.properties"
+check '[[ $rc -eq 0 ]] && grep -q "^WARN extension: " "$WORK/check-nodata.out" && ! grep -q "snapshot state" "$WORK/check-nodata.out"' \
+	"check: with snapshot.mode=no_data neither is required" || diag "$WORK/check-nodata.out"
 
 psql <<'SQL' || bail "could not create the tables"
 CREATE EXTENSION IF NOT EXISTS wal2dbz;
@@ -228,6 +245,30 @@ sink_bg "$WORK/only.properties"
 sink_wait 60
 check '[[ $rc -eq 0 ]] && grep -q "the snapshot was completed before" "$WORK/sink.err"' \
 	"initial_only: a second start has nothing to do"
+
+# --- 7. check, with the extension and the state table
+run_check ready "$WORK/check.properties"
+check '[[ $rc -eq 0 ]] && grep -q "^OK extension: wal2dbz [0-9.]* is installed in \"$PGDATABASE\" and its library matches" "$WORK/check-ready.out" &&
+	grep -q "^OK snapshot state: table wal2dbz_sink.snapshot_state exists and role \"$PGUSER\" may read and write it" "$WORK/check-ready.out"' \
+	"check: OK for the extension and the state table" || diag "$WORK/check-ready.out"
+psql -c "CREATE ROLE snapcheck LOGIN REPLICATION" >/dev/null
+PGUSER=snapcheck write_props "$WORK/check-role.properties" "$PREFIX" "$SLOT"
+run_check role "$WORK/check-role.properties"
+check '[[ $rc -eq 1 ]] && grep -q "^FAIL extension: role \"snapcheck\" may not call wal2dbz.snapshot_frames(.*GRANT USAGE ON SCHEMA wal2dbz" "$WORK/check-role.out" &&
+	grep -q "^FAIL snapshot state: role \"snapcheck\" may not read and write table wal2dbz_sink.snapshot_state; GRANT " "$WORK/check-role.out"' \
+	"check: FAIL for a role that may not call the function nor write the state" || diag "$WORK/check-role.out"
+psql -c "GRANT USAGE ON SCHEMA wal2dbz, wal2dbz_sink TO snapcheck" \
+	-c "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA wal2dbz TO snapcheck" \
+	-c "GRANT SELECT, INSERT, UPDATE ON wal2dbz_sink.snapshot_state TO snapcheck" >/dev/null
+run_check granted "$WORK/check-role.properties"
+check '! grep -q "^FAIL extension\|^FAIL snapshot state" "$WORK/check-granted.out" && grep -q "^OK snapshot state: table" "$WORK/check-granted.out"' \
+	"check: OK once the role has the privileges it names" || diag "$WORK/check-granted.out"
+# a database whose extension is of another version than the sink
+psql -c "UPDATE pg_extension SET extversion = '0.0.1' WHERE extname = 'wal2dbz'" >/dev/null
+run_check version "$WORK/check.properties"
+psql -c "UPDATE pg_extension SET extversion = default_version FROM pg_available_extensions a WHERE extname = 'wal2dbz' AND a.name = extname" >/dev/null
+check '[[ $rc -eq 1 ]] && grep -q "^FAIL extension: wal2dbz 0.0.1 is installed in \"$PGDATABASE\", this sink is [0-9.]*; .*ALTER EXTENSION wal2dbz UPDATE" "$WORK/check-version.out"' \
+	"check: FAIL when the extension's version is not the sink's" || diag "$WORK/check-version.out"
 
 check '! grep -q "error:" "$WORK/sink.err"' "no errors logged" || diag "$WORK/sink.err"
 finish

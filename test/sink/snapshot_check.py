@@ -262,7 +262,9 @@ def main(argv):
             m = Counter(r["snapshot"] for r in trecs)
             if len(trecs) > 1 and m["first"] + m["first_in_data_collection"] != 1:
                 bad.append("%s: %d first marker(s)" % (topic, m["first"] + m["first_in_data_collection"]))
-            if m["last"] + m["last_in_data_collection"] != 1:
+            # a one-row first table's only record is "first" (Debezium's marking)
+            if (m["last"] + m["last_in_data_collection"] != 1 and
+                    not (len(trecs) == 1 and m["first"] == 1)):
                 bad.append("%s: %d last marker(s)" % (topic, m["last"] + m["last_in_data_collection"]))
         ts_min = min(r["ts"] for r in recs)
         ts_max = max(r["ts"] for r in recs)

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Snapshot benchmark (not a test): wal2dbz-sink taking an initial snapshot of a mixed-type table
+# into a local Kafka broker with snapshot.max.threads=1 and 2, next to
+# `COPY (SELECT * FROM t) TO STDOUT` of the same table drained by psql to /dev/null, in the same
+# run, in interleaved rounds (the ceiling: the same rows read and rendered as text by the server,
+# no JSON, no Kafka). Prints a Markdown table.
+#
+# Table: ROWS rows (default 2 million) of bench_snap (bigint key, uuid, int, timestamptz, double,
+# numeric(12,2), bool, text, jsonb), vacuumed and analyzed, in shared buffers once the first
+# round has read it.
+#
+# Timed: the sink with snapshot.mode=initial_only, from its start to its exit, which comes after
+# every record is acknowledged by Kafka (acks=all, idempotent) and the snapshot is recorded
+# complete. That includes creating the slot with its exported snapshot, planning the key chunks
+# and creating the topic. Each run has its own slot and topic prefix; the topic is checked to
+# hold ROWS records.
+#
+# Columns: median seconds; rows per second; median CPU seconds (user + system) of the psql or
+# sink process itself, of the whole PostgreSQL cluster (postmaster, its children, the reaped
+# ones) and of the Kafka broker over the run; peak RSS of the psql or sink process (largest of
+# the rounds); the rows/s ratio to COPY; for 2 threads, the ratio to 1 thread. The CPU columns
+# show where a run's time goes: the three processes share this machine's cores, so when their
+# sum approaches cores x seconds the machine, not the sink, sets the pace.
+#
+# Usage: test/bench/snapshot.sh [ROWS] [ROUNDS]     (defaults 2000000 and 3; after make install)
+# Environment: SINK (default sink/wal2dbz-sink, else the installed one), SCHEMAS (value/key
+# converter schemas.enable, default false), CHUNK (snapshot.chunk.size, default: the sink's),
+# PARTITIONS (3), THREADS ("1 2").
+set -euo pipefail
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+ROWS=${1:-2000000}
+ROUNDS=${2:-3}
+PARTITIONS=${PARTITIONS:-3}
+SCHEMAS=${SCHEMAS:-false}
+CHUNK=${CHUNK:-}
+read -r -a THREADS <<<"${THREADS:-1 2}"
+SINK=${SINK:-$TOP/sink/wal2dbz-sink}
+[[ -x $SINK ]] || SINK=$(command -v wal2dbz-sink)
+
+DIR=$(mktemp -d /tmp/wal2dbz-snapbench.XXXXXX)
+chmod 755 "$DIR"
+cleanup() {
+  test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
+  test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_senders = 100" \
+  "max_wal_size = 4GB" "shared_buffers = 1GB" 2>/dev/null)"
+unset WAL2DBZ_PG_OWNER
+export PGDATABASE=postgres
+BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
+PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
+HZ=$(getconf CLK_TCK)
+PM=$(head -1 "$DIR/pg/data/postmaster.pid")
+KPID=$(cat "$DIR/kafka/kafka.pid")
+T0=$(date +%s)
+say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
+say "PostgreSQL and Kafka up; filling $ROWS rows"
+
+$PSQL <<SQL >/dev/null
+CREATE EXTENSION wal2dbz;
+CREATE TABLE public.bench_snap (id bigint PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
+  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
+  payload jsonb);
+INSERT INTO public.bench_snap
+SELECT i, md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
+       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
+       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
+FROM generate_series(1, $ROWS) i;
+VACUUM ANALYZE public.bench_snap;
+SQL
+say "table filled: $($PSQL -c "SELECT pg_size_pretty(pg_table_size('public.bench_snap'))")"
+
+props() {  # props THREADS ROUND: a sink configuration; prints its prefix
+  local prefix="s${1}_$2"
+  cat > "$DIR/$prefix.properties" <<EOF
+database.hostname=127.0.0.1
+database.port=$PGPORT
+database.user=$PGUSER
+database.dbname=postgres
+topic.prefix=$prefix
+slot.name=$prefix
+table.include.list=public\\.bench_snap
+snapshot.mode=initial_only
+snapshot.max.threads=$1
+${CHUNK:+snapshot.chunk.size=$CHUNK}
+value.converter.schemas.enable=$SCHEMAS
+key.converter.schemas.enable=$SCHEMAS
+topic.creation.default.partitions=$PARTITIONS
+topic.creation.default.replication.factor=1
+http.port=0
+kafka.bootstrap.servers=$BOOTSTRAP
+EOF
+  echo "$prefix"
+}
+
+tree_cpu() {  # tree_cpu PID: CPU seconds of PID, its reaped children and its live children
+  python3 - "$1" "$HZ" <<'PY'
+import os, sys
+top, hz = sys.argv[1], int(sys.argv[2])
+def fields(pid):
+    with open("/proc/%s/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()
+f = fields(top)
+t = int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            g = fields(p)
+        except OSError:
+            continue
+        if g[1] == top:
+            t += int(g[11]) + int(g[12])
+print("%.2f" % (t / hz))
+PY
+}
+
+declare -A secs rss cpu pgcpu kcpu
+timed() {  # timed KEY command...: seconds, CPU seconds and peak RSS (kB) of one run
+  local key=$1 start end m u sy pg0 k0
+  shift
+  pg0=$(tree_cpu "$PM")
+  k0=$(tree_cpu "$KPID")
+  start=$(date +%s.%N)
+  /usr/bin/time -f '%M %U %S' -o "$DIR/time.out" "$@"
+  end=$(date +%s.%N)
+  secs[$key]+="$(echo "$end - $start" | bc) "
+  pgcpu[$key]+="$(echo "$(tree_cpu "$PM") - $pg0" | bc) "
+  kcpu[$key]+="$(echo "$(tree_cpu "$KPID") - $k0" | bc) "
+  read -r m u sy < <(tail -1 "$DIR/time.out")
+  cpu[$key]+="$(echo "$u + $sy" | bc) "
+  [[ -z ${rss[$key]:-} || $m -gt ${rss[$key]} ]] && rss[$key]=$m
+  return 0
+}
+
+topic_records() {  # topic_records TOPIC: the sum of its partitions' end offsets
+  local args=() p
+  for ((p = 0; p < PARTITIONS; p++)); do args+=(-t "$1:$p:-1"); done
+  kcat -b "$BOOTSTRAP" -Q "${args[@]}" 2>/dev/null | awk '/offset/ { s += $NF } END { print s + 0 }'
+}
+
+# a first read puts the table in shared buffers for every timed run
+$PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" >/dev/null
+for ((r = 1; r <= ROUNDS; r++)); do
+  timed copy $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" -o /dev/null
+  for t in "${THREADS[@]}"; do
+    p=$(props "$t" "$r")
+    timed "sink_$t" "$SINK" --config "$DIR/$p.properties" 2>>"$DIR/sink.err" ||
+      { tail -5 "$DIR/sink.err" >&2; exit 1; }
+    got=$(topic_records "$p.public.bench_snap")
+    [[ $got -eq $ROWS ]] || echo "# WARNING: $p.public.bench_snap has $got records, expected $ROWS" >&2
+  done
+  say "round $r done: copy ${secs[copy]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+base=$(echo "${secs[copy]}" | median)
+one=
+echo "| $ROWS rows, mixed types, schemas $SCHEMAS, $PARTITIONS partitions | seconds (median of $ROUNDS) | rows/s | process CPU s | PostgreSQL CPU s | Kafka CPU s | peak RSS MB | ÷ COPY rows/s | ÷ 1 thread rows/s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf "| COPY (SELECT * FROM t) TO STDOUT, psql → /dev/null | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | (ceiling) | |\n" \
+  "$base" "$(echo "$ROWS / $base" | bc -l)" "$(echo "${cpu[copy]}" | median)" \
+  "$(echo "${pgcpu[copy]}" | median)" "$(echo "${kcpu[copy]}" | median)" \
+  "$(echo "${rss[copy]} / 1024" | bc -l)"
+for t in "${THREADS[@]}"; do
+  m=$(echo "${secs[sink_$t]}" | median)
+  vs_one=
+  if [[ -z $one ]]; then one=$m; else vs_one=$(printf '%.2f' "$(echo "$one / $m" | bc -l)"); fi
+  printf "| wal2dbz-sink snapshot → Kafka, snapshot.max.threads=%s | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | %.2f | %s |\n" "$t" \
+    "$m" "$(echo "$ROWS / $m" | bc -l)" "$(echo "${cpu[sink_$t]}" | median)" \
+    "$(echo "${pgcpu[sink_$t]}" | median)" "$(echo "${kcpu[sink_$t]}" | median)" \
+    "$(echo "${rss[sink_$t]} / 1024" | bc -l)" "$(echo "$base / $m" | bc -l)" \
+    "$vs_one"
+done
+echo "# load average at start $LOAD0"  >&2
+echo "# $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL and Kafka $BOOTSTRAP on this machine" >&2
