@@ -14,7 +14,8 @@ REPEATABLE READ transaction through psql (connection from PGHOST/PGPORT/PGUSER/.
     table?, last table?), one call per table (the sink's chunks are a partition of that call's
     rows with the same markers at the table's ends; e2e_snapshot*.sh test the chunking);
   - the options are the name=value arguments, as the sink forwards its plugin options.
-The frames are converted by wal2dbz_capture.py's convert() (SCHEMA frames applied).
+The frames are converted by wal2dbz_capture.py's convert() (SCHEMA frames applied, the context
+headers added as the sink adds them).
 Exit 0 on success, 1 on a psql error or a malformed frame. Standard library only.
 """
 import json
@@ -78,7 +79,7 @@ def main(argv):
                                          str(i == len(oids) - 1).lower())
                  for i, o in enumerate(oids)]
         frames = psql(dbname, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + " ".join(calls) + " COMMIT;")
-        records = convert([bytes.fromhex(f) for f in frames])
+        records = convert([bytes.fromhex(f) for f in frames], opts.get("topic.prefix", dbname))
     except FrameError as e:
         print("wal2dbz_snapshot: " + str(e), file=sys.stderr)
         return 1
