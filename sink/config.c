@@ -175,6 +175,37 @@ static const PropDef prop_defs[] = {
 #define NUM_PROP_DEFS ((int) (sizeof(prop_defs) / sizeof(prop_defs[0])))
 
 /*
+ * Properties of Debezium's PostgreSQL connector and of Kafka Connect that
+ * tune machinery the sink does not have.  A Debezium configuration
+ * carries them, so they are accepted, and a note says that they do
+ * nothing here; nothing that changes records is in this list.
+ */
+static const struct
+{
+	const char *name;
+	const char *why;
+}			ignored_props[] = {
+	{"publication.autocreate.mode", "the wal2dbz plugin does not use publications"},
+	{"slot.max.retries", "the sink reconnects with backoff (errors.max.retries)"},
+	{"slot.retry.delay.ms", "the sink reconnects with backoff (errors.max.retries)"},
+	{"max.batch.size", "records go to the producer as they are decoded"},
+	{"max.queue.size", "records go to the producer as they are decoded"},
+	{"max.queue.size.in.bytes", "records go to the producer as they are decoded"},
+	{"poll.interval.ms", "records go to the producer as they are decoded"},
+	{"snapshot.fetch.size", "snapshots read in chunks (snapshot.chunk.size)"},
+	{"snapshot.lock.timeout.ms", "snapshots read in the slot's exported snapshot, without explicit table locks"},
+	{"errors.retry.delay.initial.ms", "the sink reconnects with backoff from 1 to 30 s"},
+	{"errors.retry.delay.max.ms", "the sink reconnects with backoff from 1 to 30 s"},
+	{"retriable.restart.connector.wait.ms", "the sink reconnects with backoff from 1 to 30 s"},
+	{"errors.log.enable", "every error is logged"},
+	{"errors.log.include.messages", "record contents are never logged"},
+	{"config.action.reload", "a new configuration restarts the connector"},
+	{"header.converter", "the sink writes Debezium's headers itself"},
+};
+
+#define NUM_IGNORED_PROPS ((int) (sizeof(ignored_props) / sizeof(ignored_props[0])))
+
+/*
  * "transforms" and "transforms.<name>.<property>": Debezium's single
  * message transforms, of which the plugin implements the Outbox Event
  * Router; they are forwarded to it, and it checks them.
@@ -950,6 +981,21 @@ sink_config_validate(SinkConfig *cfg)
 		/* Debezium's transforms.* (the outbox router): the plugin checks them */
 		if (def == NULL && is_transform_property(p->name))
 			continue;
+		/* Debezium's and Kafka Connect's knobs of machinery we do not have */
+		if (def == NULL)
+		{
+			int			j;
+
+			for (j = 0; j < NUM_IGNORED_PROPS; j++)
+				if (strcmp(p->name, ignored_props[j].name) == 0)
+					break;
+			if (j < NUM_IGNORED_PROPS)
+			{
+				sink_log_info("%s: property \"%s\" has no effect in wal2dbz-sink: %s",
+							  p->origin, p->name, ignored_props[j].why);
+				continue;
+			}
+		}
 		/* snapshot.select.statement.overrides.<table>: snapshot.c checks them */
 		if (def == NULL &&
 			strncmp(p->name, "snapshot.select.statement.overrides.", 36) == 0 &&
