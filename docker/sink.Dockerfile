@@ -96,13 +96,17 @@ RUN printf '%s\n' \
 
 USER 10001:10001
 
-# http.port: /health (200 while streaming, else 503) and /metrics (Prometheus)
+# http.port: /health/live (200 while the process runs), /health/ready (200
+# while streaming or snapshotting with PostgreSQL connected and Kafka
+# answering, else 503) and /metrics (Prometheus)
 EXPOSE 8083
 
-# If you move the endpoint, set WAL2DBZ_HTTP_PORT (not only http.port in the
-# file) so that this check follows it.
+# "healthy" means doing its work: readiness.  (Kubernetes: livenessProbe on
+# /health/live, readinessProbe on /health/ready.)  If you move the endpoint,
+# set WAL2DBZ_HTTP_PORT (not only http.port in the file) so that this check
+# follows it.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["sh", "-c", "curl -fsS -o /dev/null \"http://127.0.0.1:${WAL2DBZ_HTTP_PORT:-8083}/health\" || exit 1"]
+    CMD ["sh", "-c", "curl -fsS -o /dev/null \"http://127.0.0.1:${WAL2DBZ_HTTP_PORT:-8083}/health/ready\" || exit 1"]
 
 # SIGTERM (docker stop): stop reading, let Kafka acknowledge what was sent
 # (up to 30 s), confirm it to PostgreSQL, exit 0.  Give docker stop a longer

@@ -815,36 +815,43 @@ valid_operations(const char *s)
 	return ok;
 }
 
-/* Slot names: as PostgreSQL's ReplicationSlotValidateName. */
+/*
+ * Is s a name of 1 to maxlen characters, each a lower-case letter, a digit,
+ * '_', or (with any_case_and_dots) an upper-case letter, '.' or '-'?
+ */
 static bool
-valid_slot_name(const char *s)
+valid_name(const char *s, size_t maxlen, bool any_case_and_dots)
 {
 	size_t		n = strlen(s);
 	size_t		i;
 
-	if (n == 0 || n > 63)
+	if (n == 0 || n > maxlen)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-			  s[i] == '_'))
-			return false;
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+			continue;
+		if (any_case_and_dots && ((c >= 'A' && c <= 'Z') || c == '.' || c == '-'))
+			continue;
+		return false;
+	}
 	return true;
+}
+
+/* Slot names: as PostgreSQL's ReplicationSlotValidateName. */
+static bool
+valid_slot_name(const char *s)
+{
+	return valid_name(s, 63, false);
 }
 
 /* Topic name characters, as Kafka's Topic.validate. */
 static bool
 valid_topic_prefix(const char *s)
 {
-	size_t		n = strlen(s);
-	size_t		i;
-
-	if (n == 0 || n > 249)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char) s[i]) || s[i] == '.' || s[i] == '_' ||
-			  s[i] == '-'))
-			return false;
-	return true;
+	return valid_name(s, 249, true);
 }
 
 /* Check one known property's value; logs and returns false if bad. */

@@ -6,8 +6,15 @@
  * libmicrohttpd runs its own polling thread, so the handlers only read the
  * metrics through their mutex and never touch libpq or librdkafka.
  *
- *	GET /health   200 {"status":"UP"} while streaming, else 503
- *				  {"status":"DOWN"} (container health checks)
+ *	GET /health, /health/live
+ *				  liveness: 200 while the process runs (this thread answers
+ *				  only while the process exists); the body is the state
+ *				  below with "status":"UP"
+ *	GET /health/ready
+ *				  readiness: 200 {"status":"UP",...} while the replication
+ *				  connection is open (streaming or snapshotting) and Kafka
+ *				  answers, else 503 {"status":"DOWN",...}; the body names the
+ *				  source, Kafka, snapshot and ClickHouse states
  *	GET /metrics  Prometheus text format 0.0.4
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
@@ -81,16 +88,23 @@ handle_request(void *cls, struct MHD_Connection *connection,
 		return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
 					   "application/json", bad_method, strlen(bad_method));
 
-	if (strcmp(url, "/health") == 0)
+	if (strcmp(url, "/health") == 0 || strcmp(url, "/health/live") == 0 ||
+		strcmp(url, "/health/ready") == 0)
 	{
-		static const char up[] = "{\"status\":\"UP\"}";
-		static const char down[] = "{\"status\":\"DOWN\"}";
+		bool		liveness = strcmp(url, "/health/ready") != 0;
+		bool		ready;
+		size_t		len;
+		char	   *body = sink_metrics_health(http->metrics, liveness, &ready,
+											   &len);
+		SinkMhdResult ret;
 
-		if (sink_metrics_streaming(http->metrics))
-			return respond(connection, MHD_HTTP_OK, "application/json",
-						   up, strlen(up));
-		return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-					   "application/json", down, strlen(down));
+		if (body == NULL)
+			return MHD_NO;
+		ret = respond(connection,
+					  liveness || ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "application/json", body, len);
+		free(body);
+		return ret;
 	}
 	if (strcmp(url, "/metrics") == 0)
 	{

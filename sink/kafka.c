@@ -20,6 +20,13 @@
  * passes over only on success.  The message opaque is the transaction
  * entry owned by lsn.c.
  *
+ * Kafka's reachability, for /health/ready, comes from three places: the
+ * error callback's "all brokers down", successful delivery reports, and a
+ * small thread that asks for metadata every few seconds when nothing was
+ * delivered since its last look (an idle stream proves nothing).  That
+ * thread is the only other thread that calls into librdkafka here; it is
+ * joined before the producer is destroyed.
+ *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
  * IDENTIFICATION
@@ -28,6 +35,8 @@
  *-------------------------------------------------------------------------
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +50,24 @@
 #include "log.h"
 #include "wal2dbz_frame.h"
 
-/* how long topic creation may hold up the stream, and when to retry it */
+/*
+ * One attempt to create a topic, or to see its partitions ready, holds up
+ * the stream at most this long; between attempts the caller serves status
+ * updates and signals.  Attempts go on until kafka.message.timeout.ms has
+ * passed (at least one attempt), as long as a record may wait in the queue.
+ */
 #define TOPIC_CREATE_TIMEOUT_MS		15000
 #define TOPIC_CREATE_RETRY_MS		30000
+
+/* librdkafka's default message.timeout.ms, if the property cannot be read */
+#define DEFAULT_MESSAGE_TIMEOUT_MS	300000
+
+/* between two attempts that found no answer */
+#define TOPIC_ATTEMPT_INTERVAL_MS	1000
+
+/* the reachability probe: how often, and how long one may take */
+#define KAFKA_PROBE_INTERVAL_MS		5000
+#define KAFKA_PROBE_TIMEOUT_MS		3000
 
 /* delivery errors are logged one by one up to this many, then counted */
 #define MAX_LOGGED_DELIVERY_ERRORS	5
@@ -63,7 +87,17 @@ typedef struct SinkTopic
 	rd_kafka_topic_t *rkt;
 	int			metrics_idx;
 	bool		created;		/* exists, as far as we know */
+	bool		ready;			/* created and every partition available */
 	int64_t		retry_at_ms;	/* next CreateTopics attempt */
+	int64_t		give_up_at_ms;	/* attempts to create it end; 0: none yet */
+	int64_t		next_attempt_ms;	/* after an attempt without an answer */
+	int64_t		warned_at_ms;	/* the last "trying again" warning */
+
+	/* delivery reports of the current poll, published after it */
+	uint64_t	delivered_records;
+	uint64_t	delivered_bytes;
+	struct SinkTopic *next_delivered;	/* list of topics with reports */
+	bool		has_delivered;
 } SinkTopic;
 
 #define TOPIC_HASH_SIZE 256
@@ -82,6 +116,19 @@ struct SinkKafka
 	char	   *keybuf;			/* scratch for assembled keys */
 	size_t		keybuf_size;
 	volatile sig_atomic_t *interrupt;	/* set by a signal: stop waiting */
+	char	   *bootstrap;		/* kafka.bootstrap.servers, for messages */
+	int			message_timeout_ms; /* how long a record may wait */
+	SinkTopic  *delivered_topics;	/* topics with reports in this poll */
+
+	/* reachability (SinkKafkaState), set from both threads */
+	atomic_int	state;			/* read without the lock for a quick look */
+	pthread_mutex_t state_mutex;	/* orders changes of state and metrics */
+	atomic_uint_fast64_t delivered_total;	/* successful reports so far */
+	pthread_t	probe_thread;
+	bool		probe_started;
+	pthread_mutex_t probe_mutex;	/* protects probe_stop */
+	pthread_cond_t probe_cond;
+	bool		probe_stop;
 
 	/*
 	 * The headers Debezium's DebeziumHeaderProducer adds to every change
@@ -92,6 +139,13 @@ struct SinkKafka
 	bool		context_headers;
 	char	   *logical_name;
 	char		run_id[37];
+
+	/*
+	 * Those four headers, built once: each record gets a copy of this list
+	 * (librdkafka owns one list per message), which spares the length
+	 * and size computations of adding them one by one.
+	 */
+	rd_kafka_headers_t *context_hdrs;
 };
 
 /* the __debezium.context.* header names and the fixed values */
@@ -106,6 +160,7 @@ struct SinkKafka
 typedef enum TopicResult
 {
 	TOPIC_OK,					/* exists, or produce to it anyway */
+	TOPIC_WAITING,				/* not yet: try again after a poll */
 	TOPIC_FAILED,				/* fatal, logged */
 	TOPIC_INTERRUPTED			/* a stop was requested while waiting */
 } TopicResult;
@@ -125,6 +180,63 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Record whether Kafka answers, for /health/ready; says so in the log when
+ * it comes back.  Called from the main thread and the probe thread.
+ */
+static void
+set_state(SinkKafka *sk, SinkKafkaState state)
+{
+	int			old;
+
+	pthread_mutex_lock(&sk->state_mutex);
+	old = atomic_exchange(&sk->state, (int) state);
+	if (old != (int) state)
+		sink_metrics_set_kafka(sk->metrics, state);
+	pthread_mutex_unlock(&sk->state_mutex);
+	if (state == SINK_KAFKA_UP && old == SINK_KAFKA_DOWN)
+		sink_log_info("Kafka at %s answers again", sk->bootstrap);
+}
+
+/*
+ * Publish the delivery reports of the last poll: one metrics update per
+ * topic instead of one per record, and proof that Kafka answers.
+ */
+static void
+publish_delivered(SinkKafka *sk)
+{
+	uint64_t	total = 0;
+
+	while (sk->delivered_topics)
+	{
+		SinkTopic  *topic = sk->delivered_topics;
+
+		sink_metrics_delivered(sk->metrics, topic->metrics_idx,
+							   topic->delivered_records,
+							   topic->delivered_bytes);
+		total += topic->delivered_records;
+		topic->delivered_records = 0;
+		topic->delivered_bytes = 0;
+		topic->has_delivered = false;
+		sk->delivered_topics = topic->next_delivered;
+		topic->next_delivered = NULL;
+	}
+	if (total > 0)
+	{
+		atomic_fetch_add(&sk->delivered_total, total);
+		if (atomic_load(&sk->state) != SINK_KAFKA_UP)
+			set_state(sk, SINK_KAFKA_UP);
+	}
+}
+
+/* Serve delivery reports and events, then publish what was delivered. */
+static void
+poll_reports(SinkKafka *sk, int timeout_ms)
+{
+	rd_kafka_poll(sk->rk, timeout_ms);
+	publish_delivered(sk);
 }
 
 /* Set one property, naming it and its origin on failure. */
@@ -156,12 +268,17 @@ sink_kafka_conf_new(const SinkConfig *cfg)
 	/*
 	 * Defaults first, so that kafka.* can override them.  The queue limit is
 	 * far below librdkafka's 1 GB: the stream waits for Kafka anyway, and a
-	 * small queue keeps the resident size small.
+	 * small queue keeps the resident size small.  8 MB holds several full
+	 * batches per partition; test/bench/sink.sh measured 16 MB at up to
+	 * 71 MB resident with zstd, 8 MB at up to 44 MB, with no clear change in
+	 * throughput on the 2-CPU machine (4 MB: smaller requests, more broker
+	 * CPU).  linger.ms, batch.size and batch.num.messages keep librdkafka's
+	 * defaults: a backlog fills batches to the broker's 1 MB limit anyway.
 	 */
 	ok &= conf_set(conf, "enable.idempotence", "true", "default");
 	ok &= conf_set(conf, "acks", "all", "default");
 	ok &= conf_set(conf, "partitioner", "murmur2_random", "default");
-	ok &= conf_set(conf, "queue.buffering.max.kbytes", "16384", "default");
+	ok &= conf_set(conf, "queue.buffering.max.kbytes", "8192", "default");
 	ok &= conf_set(conf, "client.id", cfg->name ? cfg->name : "wal2dbz-sink",
 				   "default");
 
@@ -260,8 +377,14 @@ dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkmessage, void *opaque)
 		sink_lsn_delivered(sk->lsn, txn, false);
 		return;
 	}
-	sink_metrics_delivered(sk->metrics, topic->metrics_idx, 1,
-						   rkmessage->len + rkmessage->key_len);
+	topic->delivered_records++;
+	topic->delivered_bytes += rkmessage->len + rkmessage->key_len;
+	if (!topic->has_delivered)
+	{
+		topic->has_delivered = true;
+		topic->next_delivered = sk->delivered_topics;
+		sk->delivered_topics = topic;
+	}
 	sink_lsn_delivered(sk->lsn, txn, true);
 }
 
@@ -285,9 +408,13 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		sk->failed = true;
 		sink_lsn_fail(sk->lsn);
 		sink_metrics_error(sk->metrics);
+		set_state(sk, SINK_KAFKA_DOWN);
 	}
 	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+	{
 		sink_log_warning("all Kafka brokers are down: %s", reason);
+		set_state(sk, SINK_KAFKA_DOWN);
+	}
 	else
 		sink_log_debug("kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
@@ -344,6 +471,82 @@ make_run_id(char *out, size_t outlen)
 			 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/*
+ * The probe thread: every KAFKA_PROBE_INTERVAL_MS, unless records were
+ * delivered since the last look, ask any broker for metadata.
+ */
+static void *
+probe_main(void *arg)
+{
+	SinkKafka  *sk = arg;
+	uint64_t	seen = 0;
+	struct timespec until;
+
+	pthread_mutex_lock(&sk->probe_mutex);
+	while (!sk->probe_stop)
+	{
+		uint64_t	delivered = atomic_load(&sk->delivered_total);
+
+		pthread_mutex_unlock(&sk->probe_mutex);
+		if (delivered != seen)
+			seen = delivered;	/* publish_delivered() said so already */
+		else
+		{
+			const struct rd_kafka_metadata *md;
+			rd_kafka_resp_err_t err;
+
+			err = rd_kafka_metadata(sk->rk, 0, NULL, &md,
+									KAFKA_PROBE_TIMEOUT_MS);
+			if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+				rd_kafka_metadata_destroy(md);
+			else
+				sink_log_debug("Kafka at %s does not answer: %s",
+							   sk->bootstrap, rd_kafka_err2str(err));
+			set_state(sk, err == RD_KAFKA_RESP_ERR_NO_ERROR ?
+					  SINK_KAFKA_UP : SINK_KAFKA_DOWN);
+		}
+		pthread_mutex_lock(&sk->probe_mutex);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += KAFKA_PROBE_INTERVAL_MS / 1000;
+		while (!sk->probe_stop &&
+			   pthread_cond_timedwait(&sk->probe_cond, &sk->probe_mutex,
+									  &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&sk->probe_mutex);
+	return NULL;
+}
+
+/* Stop and join the probe thread, if it runs. */
+static void
+stop_probe(SinkKafka *sk)
+{
+	if (!sk->probe_started)
+		return;
+	pthread_mutex_lock(&sk->probe_mutex);
+	sk->probe_stop = true;
+	pthread_cond_signal(&sk->probe_cond);
+	pthread_mutex_unlock(&sk->probe_mutex);
+	pthread_join(sk->probe_thread, NULL);
+	sk->probe_started = false;
+}
+
+/* Build the four context headers once; false when out of memory. */
+static bool
+build_context_headers(SinkKafka *sk)
+{
+	sk->context_hdrs = rd_kafka_headers_new(4);
+	if (sk->context_hdrs == NULL)
+		return false;
+	rd_kafka_header_add(sk->context_hdrs, HDR_LOGICAL_NAME, -1,
+						sk->logical_name, -1);
+	rd_kafka_header_add(sk->context_hdrs, HDR_TASK_ID, -1, TASK_ID, -1);
+	rd_kafka_header_add(sk->context_hdrs, HDR_CONNECTOR_NAME, -1,
+						CONNECTOR_NAME, -1);
+	rd_kafka_header_add(sk->context_hdrs, HDR_RUN_ID, -1, sk->run_id, -1);
+	return true;
+}
+
 /* Create the producer. */
 SinkKafka *
 sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
@@ -351,6 +554,9 @@ sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
 	SinkKafka  *sk;
 	rd_kafka_conf_t *conf;
 	char		errstr[512];
+	char		timeout[32];
+	size_t		timeout_size = sizeof(timeout);
+	const char *bootstrap;
 
 	sk = calloc(1, sizeof(*sk));
 	if (sk == NULL)
@@ -363,18 +569,35 @@ sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
 	sk->partitions = cfg->topic_partitions;
 	sk->replication_factor = cfg->topic_replication_factor;
 	sk->context_headers = cfg->extended_headers;
+	atomic_init(&sk->state, SINK_KAFKA_CONNECTING);
+	atomic_init(&sk->delivered_total, 0);
+	pthread_mutex_init(&sk->state_mutex, NULL);
+	pthread_mutex_init(&sk->probe_mutex, NULL);
+	pthread_cond_init(&sk->probe_cond, NULL);
+	sink_metrics_set_kafka(metrics, SINK_KAFKA_CONNECTING);
+	bootstrap = sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers");
+	sk->bootstrap = strdup(bootstrap ? bootstrap : "(no kafka.bootstrap.servers)");
 	sk->logical_name = strdup(cfg->topic_prefix);
-	if (sk->logical_name == NULL)
+	if (sk->logical_name == NULL || sk->bootstrap == NULL)
 	{
 		sink_log_error("out of memory");
 		goto error;
 	}
 	make_run_id(sk->run_id, sizeof(sk->run_id));
 	sink_log_debug("run id %s", sk->run_id);
+	if (sk->context_headers && !build_context_headers(sk))
+	{
+		sink_log_error("out of memory");
+		goto error;
+	}
 
 	conf = sink_kafka_conf_new(cfg);
 	if (conf == NULL)
 		goto error;
+	sk->message_timeout_ms = DEFAULT_MESSAGE_TIMEOUT_MS;
+	if (rd_kafka_conf_get(conf, "message.timeout.ms", timeout,
+						  &timeout_size) == RD_KAFKA_CONF_OK)
+		sk->message_timeout_ms = atoi(timeout);
 	rd_kafka_conf_set_opaque(conf, sk);
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -389,9 +612,23 @@ sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
 		goto error;
 	}
 	conf = NULL;				/* owned by sk->rk now */
+
+	if (pthread_create(&sk->probe_thread, NULL, probe_main, sk) != 0)
+	{
+		sink_log_error("could not start the Kafka probe thread");
+		rd_kafka_destroy(sk->rk);
+		goto error;
+	}
+	sk->probe_started = true;
 	return sk;
 
 error:
+	if (sk->context_hdrs)
+		rd_kafka_headers_destroy(sk->context_hdrs);
+	pthread_mutex_destroy(&sk->state_mutex);
+	pthread_mutex_destroy(&sk->probe_mutex);
+	pthread_cond_destroy(&sk->probe_cond);
+	free(sk->bootstrap);
 	free(sk->logical_name);
 	free(sk);
 	return NULL;
@@ -432,7 +669,57 @@ topic_handle(SinkKafka *sk, SinkTopic *topic)
 }
 
 /*
- * Wait until every partition of a topic we just created can take records.
+ * When attempts to create a topic end: after kafka.message.timeout.ms (0
+ * means never), as a record would wait that long for the broker; at least
+ * one attempt's length.
+ */
+static int64_t
+give_up_time(SinkKafka *sk)
+{
+	int64_t		wait = sk->message_timeout_ms;
+
+	if (wait == 0)
+		return INT64_MAX;
+	if (wait < TOPIC_CREATE_TIMEOUT_MS)
+		wait = TOPIC_CREATE_TIMEOUT_MS;
+	return now_ms() + wait;
+}
+
+/*
+ * An attempt found no answer: wait for the next one (logged), or give up
+ * once the topic's time is over, naming the brokers and what to do.
+ */
+static TopicResult
+no_answer(SinkKafka *sk, SinkTopic *topic, const char *what,
+		  const char *reason)
+{
+	int64_t		now = now_ms();
+
+	if (now < topic->give_up_at_ms)
+	{
+		/* one warning per attempt's length, however fast attempts fail */
+		if (now - topic->warned_at_ms >= TOPIC_CREATE_TIMEOUT_MS)
+		{
+			sink_log_warning("topic \"%s\": %s: %s; Kafka at %s may be down, trying again",
+							 topic->name, what, reason, sk->bootstrap);
+			topic->warned_at_ms = now;
+		}
+		topic->next_attempt_ms = now + TOPIC_ATTEMPT_INTERVAL_MS;
+		return TOPIC_WAITING;
+	}
+	sink_log_error("topic \"%s\": %s: %s; gave up after %d s (kafka.message.timeout.ms)",
+				   topic->name, what, reason,
+				   (sk->message_timeout_ms > TOPIC_CREATE_TIMEOUT_MS ?
+					sk->message_timeout_ms : TOPIC_CREATE_TIMEOUT_MS) / 1000);
+	sink_log_hint("Check that the Kafka brokers at %s are running and reachable, then start the sink again: nothing was confirmed to PostgreSQL that Kafka has not acknowledged.  Raise \"kafka.message.timeout.ms\" to wait longer.",
+				  sk->bootstrap);
+	return TOPIC_FAILED;
+}
+
+/*
+ * Wait until every partition of a topic we just created can take records,
+ * for at most one attempt's length (TOPIC_WAITING after that, until the
+ * topic's time is over).
  *
  * CreateTopics returns once the controller has the topic, before the
  * broker has created the partitions' logs.  A produce request that reaches
@@ -446,20 +733,24 @@ topic_handle(SinkKafka *sk, SinkTopic *topic)
  * log exists, so nothing is produced before that.
  */
 static TopicResult
-wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
+wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 {
 	const struct rd_kafka_metadata *md = NULL;
+	int64_t		deadline = now_ms() + TOPIC_CREATE_TIMEOUT_MS;
 	int			npartitions = 0;
 	int			p;
+	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+	if (deadline > topic->give_up_at_ms)
+		deadline = topic->give_up_at_ms;
 
 	/* the partition count and leaders, from a fresh metadata request */
 	while (now_ms() < deadline && !interrupted(sk))
 	{
-		rd_kafka_resp_err_t err;
 		bool		ready = false;
 
 		err = rd_kafka_metadata(sk->rk, 0, topic->rkt, &md, 1000);
-		rd_kafka_poll(sk->rk, 0);
+		poll_reports(sk, 0);
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 		{
 			if (md->topic_cnt == 1 && md->topics[0].err == 0 &&
@@ -472,19 +763,22 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
 						md->topics[0].partitions[p].leader < 0)
 						ready = false;
 			}
+			else if (md->topic_cnt == 1 && md->topics[0].err != 0)
+				err = md->topics[0].err;
+			else
+				err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
 			rd_kafka_metadata_destroy(md);
 		}
 		if (ready)
 			break;
 		npartitions = 0;
-		rd_kafka_poll(sk->rk, 100);
+		poll_reports(sk, 100);
 	}
 
 	/* each partition's log: its leader answers ListOffsets */
 	for (p = 0; p < npartitions; p++)
 	{
-		rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-
+		err = RD_KAFKA_RESP_ERR__TIMED_OUT;
 		while (now_ms() < deadline && !interrupted(sk))
 		{
 			int64_t		lo;
@@ -492,10 +786,10 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
 
 			err = rd_kafka_query_watermark_offsets(sk->rk, topic->name, p,
 												   &lo, &hi, 1000);
-			rd_kafka_poll(sk->rk, 0);
+			poll_reports(sk, 0);
 			if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 				break;
-			rd_kafka_poll(sk->rk, 50);
+			poll_reports(sk, 50);
 		}
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 			npartitions = 0;
@@ -503,11 +797,9 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
 	if (interrupted(sk))
 		return TOPIC_INTERRUPTED;
 	if (npartitions == 0)
-	{
-		sink_log_error("topic \"%s\" was created but its partitions did not become available within %d ms",
-					   topic->name, TOPIC_CREATE_TIMEOUT_MS);
-		return TOPIC_FAILED;
-	}
+		return no_answer(sk, topic,
+						 "created, but its partitions are not available yet",
+						 rd_kafka_err2str(err));
 	sink_log_debug("topic \"%s\" has %d partition(s), all available",
 				   topic->name, npartitions);
 	return TOPIC_OK;
@@ -515,9 +807,11 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic, int64_t deadline)
 
 /*
  * Create the topic through the Admin API with the configured partitions
- * and replication factor.  An existing topic is fine.  If the broker does
- * not answer, or refuses for lack of rights, produce anyway (the topic may
- * exist, or the broker may create it) and try again later.
+ * and replication factor.  An existing topic is fine.  If the broker
+ * refuses for lack of rights, produce anyway (the topic may exist, or the
+ * broker may create it) and try again later.  If no broker answers, the
+ * attempt is TOPIC_WAITING until the topic's time is over: producing
+ * anyway could have the broker auto-create it with its own settings.
  */
 static TopicResult
 create_topic(SinkKafka *sk, SinkTopic *topic)
@@ -552,17 +846,18 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 	while (rkev == NULL && now_ms() < deadline && !interrupted(sk))
 	{
 		rkev = rd_kafka_queue_poll(rkqu, 100);
-		rd_kafka_poll(sk->rk, 0);
+		poll_reports(sk, 0);
 	}
 
 	if (rkev == NULL && interrupted(sk))
 		result = TOPIC_INTERRUPTED;
 	else if (rkev == NULL)
-	{
-		sink_log_warning("could not create topic \"%s\": no answer from Kafka within %d ms; will try again",
-						 topic->name, TOPIC_CREATE_TIMEOUT_MS);
-		topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
-	}
+		result = no_answer(sk, topic, "could not create it",
+						   "no answer from Kafka");
+	else if (rd_kafka_event_error(rkev) == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+			 rd_kafka_event_error(rkev) == RD_KAFKA_RESP_ERR__TRANSPORT)
+		result = no_answer(sk, topic, "could not create it",
+						   rd_kafka_event_error_string(rkev));
 	else if (rd_kafka_event_error(rkev))
 	{
 		sink_log_warning("could not create topic \"%s\": %s; will try again",
@@ -588,13 +883,6 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 			case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
 				/* it may have been created a moment ago by someone else */
 				topic->created = true;
-				if (topic->rkt == NULL && !topic_handle(sk, topic))
-					result = TOPIC_FAILED;
-				else
-					result = wait_topic_ready(sk, topic,
-											  now_ms() + TOPIC_CREATE_TIMEOUT_MS);
-				if (result == TOPIC_INTERRUPTED)
-					topic->created = false;
 				break;
 			case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 			case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
@@ -628,6 +916,46 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 }
 
 /*
+ * Make a topic ready before its first record: create it (once per
+ * TOPIC_CREATE_RETRY_MS while that is refused), then wait for its
+ * partitions.  Each call is one attempt at most; TOPIC_WAITING asks the
+ * caller to poll and call again.
+ */
+static TopicResult
+prepare_topic(SinkKafka *sk, SinkTopic *topic)
+{
+	TopicResult result;
+
+	if (topic->ready)
+		return TOPIC_OK;
+	if (now_ms() < topic->next_attempt_ms)
+		return TOPIC_WAITING;
+	if (topic->give_up_at_ms == 0)
+		topic->give_up_at_ms = give_up_time(sk);
+	if (!topic->created)
+	{
+		if (now_ms() < topic->retry_at_ms)
+			return TOPIC_OK;	/* refused before: produce anyway */
+		result = create_topic(sk, topic);
+		if (result != TOPIC_OK || !topic->created)
+		{
+			if (result == TOPIC_OK)
+				topic->give_up_at_ms = 0;	/* producing anyway */
+			return result;
+		}
+	}
+	if (topic->rkt == NULL && !topic_handle(sk, topic))
+		return TOPIC_FAILED;
+	result = wait_topic_ready(sk, topic);
+	if (result == TOPIC_OK)
+	{
+		topic->ready = true;
+		topic->give_up_at_ms = 0;
+	}
+	return result;
+}
+
+/*
  * Find or add a topic.  Its handle is made later, in topic_handle(), so
  * that the first metadata request for it cannot have the broker
  * auto-create it with default settings before our CreateTopics arrives.
@@ -654,6 +982,21 @@ get_topic(SinkKafka *sk, const char *name, size_t len)
 	topic->next = sk->topics[h];
 	sk->topics[h] = topic;
 	return topic;
+}
+
+/* Append the four context headers to \p hdrs. */
+static void
+add_context_headers(SinkKafka *sk, rd_kafka_headers_t *hdrs)
+{
+	const char *name;
+	const void *value;
+	size_t		size;
+	size_t		i;
+
+	for (i = 0; rd_kafka_header_get_all(sk->context_hdrs, i, &name, &value,
+										&size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+		 i++)
+		rd_kafka_header_add(hdrs, name, -1, value, (ssize_t) size);
 }
 
 /* Produce the record of a RECORD frame. */
@@ -685,17 +1028,16 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 		topic = get_topic(sk, frame->topic, frame->topic_len);
 	if (topic == NULL)
 		goto error;
-	if (!topic->created && now_ms() >= topic->retry_at_ms)
+	switch (prepare_topic(sk, topic))
 	{
-		switch (create_topic(sk, topic))
-		{
-			case TOPIC_OK:
-				break;
-			case TOPIC_FAILED:
-				goto error;
-			case TOPIC_INTERRUPTED:
-				return SINK_PRODUCE_INTERRUPTED;
-		}
+		case TOPIC_OK:
+			break;
+		case TOPIC_WAITING:
+			return SINK_PRODUCE_QUEUE_FULL;
+		case TOPIC_FAILED:
+			goto error;
+		case TOPIC_INTERRUPTED:
+			return SINK_PRODUCE_INTERRUPTED;
 	}
 	if (topic->rkt == NULL && !topic_handle(sk, topic))
 		goto error;
@@ -744,47 +1086,33 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 			(frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT);
 		bool		context_first = frame->flags & WAL2DBZ_FRAME_F_CONTEXT_FIRST;
 
-		hdrs = rd_kafka_headers_new(frame->nheaders + 4);
-		if (context && context_first)
+		if (frame->nheaders == 0)
+			hdrs = rd_kafka_headers_copy(sk->context_hdrs);	/* the usual case */
+		else
 		{
+			hdrs = rd_kafka_headers_new(frame->nheaders + (context ? 4 : 0));
 			/* an outbox event: the change event's headers come first */
-			rd_kafka_header_add(hdrs, HDR_LOGICAL_NAME, -1, sk->logical_name, -1);
-			rd_kafka_header_add(hdrs, HDR_TASK_ID, -1, TASK_ID, -1);
-			rd_kafka_header_add(hdrs, HDR_CONNECTOR_NAME, -1, CONNECTOR_NAME, -1);
-			rd_kafka_header_add(hdrs, HDR_RUN_ID, -1, sk->run_id, -1);
-		}
-		while (sink_frame_header_next(frame, &pos, &header))
-			rd_kafka_header_add(hdrs, header.name, (ssize_t) header.name_len,
-								header.value,
-								header.value ? (ssize_t) header.value_len : 0);
-		if (context && !context_first)
-		{
-			rd_kafka_header_add(hdrs, HDR_LOGICAL_NAME, -1, sk->logical_name, -1);
-			rd_kafka_header_add(hdrs, HDR_TASK_ID, -1, TASK_ID, -1);
-			rd_kafka_header_add(hdrs, HDR_CONNECTOR_NAME, -1, CONNECTOR_NAME, -1);
-			rd_kafka_header_add(hdrs, HDR_RUN_ID, -1, sk->run_id, -1);
+			if (context && context_first)
+				add_context_headers(sk, hdrs);
+			while (sink_frame_header_next(frame, &pos, &header))
+				rd_kafka_header_add(hdrs, header.name,
+									(ssize_t) header.name_len, header.value,
+									header.value ? (ssize_t) header.value_len : 0);
+			if (context && !context_first)
+				add_context_headers(sk, hdrs);
 		}
 	}
 
-	if (hdrs)
-		err = rd_kafka_producev(sk->rk,
-								RD_KAFKA_V_RKT(topic->rkt),
-								RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-								RD_KAFKA_V_MSGFLAGS(msgflags),
-								RD_KAFKA_V_KEY(key, key_len),
-								RD_KAFKA_V_VALUE(value, value_len),
-								RD_KAFKA_V_HEADERS(hdrs),
-								RD_KAFKA_V_OPAQUE(txn),
-								RD_KAFKA_V_END);
-	else
-		err = rd_kafka_producev(sk->rk,
-								RD_KAFKA_V_RKT(topic->rkt),
-								RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-								RD_KAFKA_V_MSGFLAGS(msgflags),
-								RD_KAFKA_V_KEY(key, key_len),
-								RD_KAFKA_V_VALUE(value, value_len),
-								RD_KAFKA_V_OPAQUE(txn),
-								RD_KAFKA_V_END);
+	/* no headers: hdrs is NULL, which librdkafka takes as none */
+	err = rd_kafka_producev(sk->rk,
+							RD_KAFKA_V_RKT(topic->rkt),
+							RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+							RD_KAFKA_V_MSGFLAGS(msgflags),
+							RD_KAFKA_V_KEY(key, key_len),
+							RD_KAFKA_V_VALUE(value, value_len),
+							RD_KAFKA_V_HEADERS(hdrs),
+							RD_KAFKA_V_OPAQUE(txn),
+							RD_KAFKA_V_END);
 
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return SINK_PRODUCE_OK; /* hdrs and an F_FREE value are librdkafka's */
@@ -831,7 +1159,7 @@ sink_kafka_set_interrupt(SinkKafka *sk, volatile sig_atomic_t *interrupt)
 void
 sink_kafka_poll(SinkKafka *sk, int timeout_ms)
 {
-	rd_kafka_poll(sk->rk, timeout_ms);
+	poll_reports(sk, timeout_ms);
 }
 
 /* Fatal error or failed delivery? */
@@ -848,7 +1176,7 @@ sink_kafka_drain(SinkKafka *sk, int timeout_ms, volatile sig_atomic_t *abort)
 	int64_t		deadline = now_ms() + timeout_ms;
 
 	while (!*abort && rd_kafka_outq_len(sk->rk) > 0 && now_ms() < deadline)
-		rd_kafka_poll(sk->rk, 50);
+		poll_reports(sk, 50);
 	return rd_kafka_outq_len(sk->rk);
 }
 
@@ -863,6 +1191,9 @@ sink_kafka_destroy(SinkKafka *sk)
 	if (sk->delivery_errors > MAX_LOGGED_DELIVERY_ERRORS)
 		sink_log_error("%" PRIu64 " records could not be delivered in all",
 					   sk->delivery_errors);
+
+	/* the probe thread uses the producer: it goes first */
+	stop_probe(sk);
 
 	/*
 	 * What is still queued was never confirmed to PostgreSQL, so it is sent
@@ -887,7 +1218,14 @@ sink_kafka_destroy(SinkKafka *sk)
 		}
 	}
 	rd_kafka_destroy(sk->rk);
+	if (sk->context_hdrs)
+		rd_kafka_headers_destroy(sk->context_hdrs);
+	pthread_mutex_destroy(&sk->state_mutex);
+	pthread_mutex_destroy(&sk->probe_mutex);
+	pthread_cond_destroy(&sk->probe_cond);
+	sink_metrics_set_kafka(sk->metrics, SINK_KAFKA_OFF);
 	free(sk->keybuf);
+	free(sk->bootstrap);
 	free(sk->logical_name);
 	free(sk);
 }
@@ -952,17 +1290,16 @@ sink_kafka_produce_heartbeat(SinkKafka *sk, const char *topic_name,
 	topic = get_topic(sk, topic_name, strlen(topic_name));
 	if (topic == NULL)
 		goto error;
-	if (!topic->created && now_ms() >= topic->retry_at_ms)
+	switch (prepare_topic(sk, topic))
 	{
-		switch (create_topic(sk, topic))
-		{
-			case TOPIC_OK:
-				break;
-			case TOPIC_FAILED:
-				goto error;
-			case TOPIC_INTERRUPTED:
-				return SINK_PRODUCE_INTERRUPTED;
-		}
+		case TOPIC_OK:
+			break;
+		case TOPIC_WAITING:
+			return SINK_PRODUCE_QUEUE_FULL;
+		case TOPIC_FAILED:
+			goto error;
+		case TOPIC_INTERRUPTED:
+			return SINK_PRODUCE_INTERRUPTED;
 	}
 	if (topic->rkt == NULL && !topic_handle(sk, topic))
 		goto error;

@@ -31,7 +31,9 @@ typedef struct SinkKafka SinkKafka;
 typedef enum SinkProduceResult
 {
 	SINK_PRODUCE_OK,
-	SINK_PRODUCE_QUEUE_FULL,	/* poll, then call again with the same frame */
+	SINK_PRODUCE_QUEUE_FULL,	/* the queue is full, or a new topic is not
+								 * ready yet: poll, then call again with the
+								 * same frame */
 	SINK_PRODUCE_INTERRUPTED,	/* a stop was requested while waiting */
 	SINK_PRODUCE_ERROR			/* fatal, already logged */
 } SinkProduceResult;
@@ -60,8 +62,11 @@ extern SinkKafka *sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn,
  * @brief Produce the record of a RECORD frame, with \p txn as opaque.
  *
  * \p schema (NULL for a frame with schema id 0) supplies the topic and
- * the prefixes the payloads are completed with.  Creates the topic first if this process
- * has not seen it yet.  Nothing refers to the frame's buffer on return.
+ * the prefixes the payloads are completed with.  Creates the topic first
+ * if this process has not seen it yet, and waits for its partitions, one
+ * attempt of at most 15 s per call: SINK_PRODUCE_QUEUE_FULL until it is
+ * ready, for as long as kafka.message.timeout.ms (then an error).  Nothing
+ * refers to the frame's buffer on return.
  */
 extern SinkProduceResult sink_kafka_produce(SinkKafka *sk,
 											const SinkFrame *frame,

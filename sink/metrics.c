@@ -173,6 +173,24 @@ sink_metrics_set_streaming(SinkMetrics *metrics, bool streaming)
 	pthread_mutex_unlock(&metrics->mutex);
 }
 
+/* Set the connection flag. */
+void
+sink_metrics_set_connected(SinkMetrics *metrics, bool connected)
+{
+	pthread_mutex_lock(&metrics->mutex);
+	metrics->source_connected = connected;
+	pthread_mutex_unlock(&metrics->mutex);
+}
+
+/* Set Kafka's state. */
+void
+sink_metrics_set_kafka(SinkMetrics *metrics, SinkKafkaState state)
+{
+	pthread_mutex_lock(&metrics->mutex);
+	metrics->kafka = state;
+	pthread_mutex_unlock(&metrics->mutex);
+}
+
 /* Read the streaming flag. */
 bool
 sink_metrics_streaming(SinkMetrics *metrics)
@@ -221,6 +239,89 @@ sink_metrics_error(SinkMetrics *metrics)
 	pthread_mutex_lock(&metrics->mutex);
 	metrics->errors++;
 	pthread_mutex_unlock(&metrics->mutex);
+}
+
+/* The name of a Kafka state in /health. */
+static const char *
+kafka_state_name(SinkKafkaState state)
+{
+	switch (state)
+	{
+		case SINK_KAFKA_OFF:
+			return "off";
+		case SINK_KAFKA_CONNECTING:
+			return "connecting";
+		case SINK_KAFKA_UP:
+			return "up";
+		case SINK_KAFKA_DOWN:
+			return "down";
+	}
+	return "unknown";
+}
+
+/* The state behind /health, as JSON; see metrics.h. */
+char *
+sink_metrics_health(SinkMetrics *metrics, bool liveness, bool *ready,
+					size_t *len)
+{
+	OutBuf		out = {0};
+	const char *source;
+	const char *clickhouse;
+	bool		source_stage;
+
+	out.cap = 512;
+	out.data = malloc(out.cap);
+	if (out.data == NULL)
+		return NULL;
+
+	pthread_mutex_lock(&metrics->mutex);
+	source_stage = metrics->kafka != SINK_KAFKA_OFF;
+	if (!source_stage)
+		source = "off";
+	else if (!metrics->source_connected)
+		source = "disconnected";
+	else if (metrics->snapshot.running)
+		source = "snapshot";
+	else if (metrics->streaming)
+		source = "streaming";
+	else
+		source = "connecting";
+
+	/* the ClickHouse stage alone reports through the streaming flag */
+	if (metrics->extra_render == NULL)
+		clickhouse = "off";
+	else if (source_stage)
+		clickhouse = "on";
+	else
+		clickhouse = metrics->streaming ? "running" : "waiting";
+
+	if (source_stage)
+		*ready = metrics->source_connected && metrics->kafka == SINK_KAFKA_UP &&
+			(metrics->snapshot.running || metrics->streaming);
+	else
+		*ready = metrics->streaming;
+
+	out_printf(&out,
+			   "{\"status\":\"%s\",\"ready\":%s,\"source\":\"%s\",\"kafka\":\"%s\","
+			   "\"snapshot\":{\"running\":%s,\"rows\":%" PRIu64
+			   ",\"rows_estimated\":%" PRIu64 ",\"tables\":%" PRIu32
+			   ",\"tables_done\":%" PRIu32 "},\"clickhouse\":\"%s\"}",
+			   liveness || *ready ? "UP" : "DOWN", *ready ? "true" : "false",
+			   source,
+			   kafka_state_name(metrics->kafka),
+			   metrics->snapshot.running ? "true" : "false",
+			   metrics->snapshot.rows, metrics->snapshot.rows_estimated,
+			   metrics->snapshot.tables, metrics->snapshot.tables_done,
+			   clickhouse);
+	pthread_mutex_unlock(&metrics->mutex);
+
+	if (out.oom)
+	{
+		free(out.data);
+		return NULL;
+	}
+	*len = out.len;
+	return out.data;
 }
 
 /* Render everything in Prometheus text format. */
@@ -276,6 +377,9 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 			   "# HELP wal2dbz_streaming 1 while replication is streaming.\n"
 			   "# TYPE wal2dbz_streaming gauge\n"
 			   "wal2dbz_streaming %d\n"
+			   "# HELP wal2dbz_kafka_up 1 while Kafka answers the producer.\n"
+			   "# TYPE wal2dbz_kafka_up gauge\n"
+			   "wal2dbz_kafka_up %d\n"
 			   "# HELP wal2dbz_reconnects_total Reconnections to PostgreSQL.\n"
 			   "# TYPE wal2dbz_reconnects_total counter\n"
 			   "wal2dbz_reconnects_total %" PRIu64 "\n"
@@ -284,6 +388,7 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 			   "wal2dbz_errors_total %" PRIu64 "\n",
 			   metrics->in_flight, lag_bytes, metrics->source_lag_ms,
 			   metrics->confirmed_lsn, metrics->streaming ? 1 : 0,
+			   metrics->kafka == SINK_KAFKA_UP ? 1 : 0,
 			   metrics->reconnects, metrics->errors);
 	out_printf(&out,
 			   "# HELP wal2dbz_snapshot_running 1 while an initial snapshot runs.\n"

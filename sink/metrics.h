@@ -47,11 +47,23 @@ typedef struct SinkMetricsSnapshot
  */
 typedef char *(*SinkMetricsRenderFn) (void *arg, size_t *len);
 
+/* whether Kafka answers the source stage's producer (kafka.c) */
+typedef enum SinkKafkaState
+{
+	SINK_KAFKA_OFF,				/* no producer (the ClickHouse stage alone) */
+	SINK_KAFKA_CONNECTING,		/* no answer yet */
+	SINK_KAFKA_UP,				/* answered, or acknowledged records */
+	SINK_KAFKA_DOWN				/* all brokers down, or no answer to a probe */
+} SinkKafkaState;
+
 /* everything /metrics and /health report */
 typedef struct SinkMetrics
 {
 	pthread_mutex_t mutex;
-	bool		streaming;		/* replication running: /health is UP */
+	bool		streaming;		/* replication (or the ClickHouse stage alone)
+								 * running */
+	bool		source_connected;	/* a replication connection is open */
+	SinkKafkaState kafka;
 	SinkMetricsTopic *topics;
 	int			ntopics;
 	int			maxtopics;
@@ -88,8 +100,14 @@ extern void sink_metrics_set_progress(SinkMetrics *metrics,
 									  uint64_t confirmed_lsn,
 									  uint64_t in_flight, int64_t lag_ms);
 
-/** @brief Set the streaming flag behind /health. */
+/** @brief Set the streaming flag behind /health/ready. */
 extern void sink_metrics_set_streaming(SinkMetrics *metrics, bool streaming);
+
+/** @brief Say whether the replication connection is open (/health/ready). */
+extern void sink_metrics_set_connected(SinkMetrics *metrics, bool connected);
+
+/** @brief Say whether Kafka answers (/health/ready). */
+extern void sink_metrics_set_kafka(SinkMetrics *metrics, SinkKafkaState state);
 
 /** @brief Publish the progress of a snapshot. */
 extern void sink_metrics_set_snapshot(SinkMetrics *metrics,
@@ -110,6 +128,20 @@ extern void sink_metrics_error(SinkMetrics *metrics);
 
 /** @returns the streaming flag. */
 extern bool sink_metrics_streaming(SinkMetrics *metrics);
+
+/**
+ * @brief The state behind /health as JSON, into a malloc'd string the
+ * caller frees (NULL when out of memory): "status" ("UP" for \p liveness,
+ * else "UP" when ready), "ready", "source", "kafka", "snapshot" and
+ * "clickhouse".
+ *
+ * Ready means doing its work: with a source stage, the replication
+ * connection is open (streaming, or taking a snapshot) and Kafka answers;
+ * the ClickHouse stage alone is ready while it is not waiting for
+ * ClickHouse.
+ */
+extern char *sink_metrics_health(SinkMetrics *metrics, bool liveness,
+								 bool *ready, size_t *len);
 
 /**
  * @brief Render Prometheus text format into a malloc'd string.

@@ -498,6 +498,7 @@ start_streaming(ReplState *rs)
 	rs->conn = sink_pg_connect(rs->cfg, true);
 	if (rs->conn == NULL)
 		return STOP_DISCONNECTED;
+	sink_metrics_set_connected(rs->metrics, true);
 	/* a caller with its own stop flags (worker mode) handles signals */
 	if (rs->opts->stop == NULL)
 	{
@@ -1011,6 +1012,7 @@ disconnect(ReplState *rs)
 	sink_heartbeat_free(rs->heartbeat);
 	rs->heartbeat = NULL;
 	sink_metrics_set_streaming(rs->metrics, false);
+	sink_metrics_set_connected(rs->metrics, false);
 }
 
 /*

@@ -24,6 +24,14 @@
 # stream (a second slot) in order per key, and repeats only from a
 # restarted process's unacknowledged window.
 #
+# Also, in the first outage: /health/ready answers 503 with "kafka":"down"
+# while /health/live answers 200, and /health/ready is 200 again once the
+# sink has caught up; and rows of a table the sink has not produced to
+# before (public.kd) arrive while the broker is away: a waiting sink keeps
+# trying to create its topic until the broker is back (never for a
+# shorter time than the outage), then creates it with the configured
+# three partitions and delivers every row.
+#
 # Usage: test/sink/e2e_broker_stop.sh   (SINK=path, KEEP=1, SEED=n,
 #        OUTAGE=seconds, default 20)
 # Prints TAP.
@@ -43,22 +51,18 @@ ROWS=100000
 CHUNKS=6
 OUTAGE=${OUTAGE:-20}
 SEED=${SEED:-$RANDOM}
-TABLES="public.ka,public.kb,public.kc"
+KD_ROWS=30
 
 e2e_init broker-stop
 e2e_start_pg
 e2e_start_kafka
 export PGDATABASE=postgres
 HTTP_PORT=$(free_port)
-
-python3 "$E2E_HERE/lib_load.py" "$WORK" "$ROWS" "$CHUNKS" "$SEED" 0.2 >"$WORK/load.summary" ||
-	bail "could not write the load"
-note "$(cat "$WORK/load.summary")"
-{ echo "CREATE EXTENSION IF NOT EXISTS wal2dbz;"; cat "$WORK/schema.sql"; } | e2e_psql >/dev/null ||
-	bail "could not create the tables"
+load_prepare "$ROWS" "$CHUNKS" "$SEED" 0.2
+sql "CREATE TABLE public.kd (id int PRIMARY KEY, v text)" >/dev/null || bail "could not create public.kd"
 
 write_props "$WORK/sink.properties" postgres "$PREFIX" "$SLOT" \
-	"table.include.list=$TABLES" \
+	"table.include.list=$LOAD_TABLES,public.kd" \
 	"value.converter.schemas.enable=false" \
 	"key.converter.schemas.enable=false" \
 	"http.port=$HTTP_PORT"
@@ -76,33 +80,48 @@ sleep_until() {	# sleep_until EPOCH_SECONDS
 	[[ $d == -* ]] || sleep "$d"
 }
 
-start_sink
-for _ in $(seq 1 100); do [[ -n $(confirmed "$SLOT") ]] && break; sleep 0.1; done
-check '[[ -n $(confirmed "$SLOT") ]]' "the sink created its slot" || bail "no slot"
-sql "SELECT pg_create_logical_replication_slot('$REF', 'wal2dbz')" >/dev/null || bail "no reference slot"
+# health CODE|BODY PATH: the status code, or the body, of /health/...
+health() {
+	if [[ $1 == CODE ]]; then
+		curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT$2"
+	else
+		curl -s "http://127.0.0.1:$HTTP_PORT$2"
+	fi
+}
+# wait_ready SECONDS: until /health/ready answers 200
+wait_ready() {
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		[[ $(health CODE /health/ready) == 200 ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
 
-t0=$(date +%s.%N)
-chunks=()
-for c in $(seq 1 $CHUNKS); do chunks+=("$WORK/chunk_$c.sql"); done
-bg_start "$WORK/load.out" bash -c 'for f in "$@"; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" || exit 1; done' _ \
-	"${chunks[@]}"
-LOAD_PID=$BG_PID
-load_running() { kill -0 "$LOAD_PID" 2>/dev/null && [[ $(ps -o stat= -p "$LOAD_PID") != Z* ]]; }
+start_sink
+load_start "$SLOT" "$REF"
+check 'wait_ready 30' "/health/ready answers 200 while streaming: $(health BODY /health/ready)"
 
 # outage PHASE STEP SECONDS [VAR=value...]: at chunk STEP of the load, stop
 # the broker for SECONDS, start it again, then check what the sink did
 # (restarting it with the VARs if it stopped); sets behaviour
 : >"$WORK/runs.txt"
 outage() {
-	local phase=$1 step=$2 len=$3 in_load t_stop c1 c2 h1 secs
-	while load_running && (($(sql "SELECT step FROM public.kx" || echo 0) < step)); do sleep 0.1; done
+	local phase=$1 step=$2 len=$3 in_load t_stop c1 c2 ready live secs
+	while load_running && (($(load_step) < step)); do sleep 0.1; done
 	load_running && in_load=1 || in_load=0
 	"$E2E_LIB/kafka.sh" stop "$WORK/kafka" 2>>"$WORK/kafka.ctl.err"
 	t_stop=$(date +%s.%N)
 	note "$phase: broker stopped at $(elapsed) s"
+	# rows for a topic that does not exist yet, in the first outage
+	if [[ $step -eq 2 ]]; then
+		sql "INSERT INTO public.kd SELECT g, 'row ' || g FROM generate_series(1, $KD_ROWS) g" >/dev/null
+	fi
 	sleep 3
 	c1=$(confirmed "$SLOT")
-	h1=$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/health")
+	ready=$(health CODE /health/ready)
+	health BODY /health/ready >"$WORK/ready.$phase"
+	live=$(health CODE /health/live)
 	curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.$phase" 2>/dev/null
 	sleep_until "$(echo "$t_stop + $len - 1" | bc)"
 	c2=$(confirmed "$SLOT")
@@ -118,11 +137,14 @@ outage() {
 
 	if sink_running sink; then
 		behaviour=waited
-		note "$phase: the sink waited for the broker (/health during the outage: $h1)"
+		note "$phase: the sink waited for the broker"
 		check 'grep -q "all Kafka brokers are down" "$WORK/sink.err"' \
 			"$phase: the sink waited and said that the brokers were down" || diag "$WORK/sink.err"
 		check 'grep -q "^wal2dbz_records_in_flight [1-9]" "$WORK/metrics.$phase"' \
 			"$phase: /metrics showed records in flight during the outage" || diag "$WORK/metrics.$phase"
+		check '[[ $ready == 503 ]] && grep -q "\"kafka\":\"down\"" "$WORK/ready.$phase"' \
+			"$phase: /health/ready answered 503 during the outage: $(cat "$WORK/ready.$phase")"
+		check '[[ $live == 200 ]]' "$phase: /health/live answered 200 during the outage ($live)"
 	else
 		behaviour=exited
 		note "$phase: the sink exited with status $rc during the outage:"
@@ -138,6 +160,7 @@ outage() {
 	check '[[ $behaviour == exited ]] || sink_running sink' \
 		"$phase: the sink caught up with the load after the broker came back ($(elapsed) s)" ||
 		diag "$WORK/sink.err"
+	check 'wait_ready 30' "$phase: /health/ready answers 200 again: $(health BODY /health/ready)"
 }
 
 # the end of a sink process: its confirmed position and the offsets so far
@@ -149,6 +172,14 @@ end_run() {
 # 1: librdkafka's default message.timeout.ms (300 s) outlasts the outage
 outage "default timeouts" 2 "$OUTAGE"
 behaviour_a=$behaviour
+if [[ $behaviour_a == waited ]]; then
+	check 'grep -q "topic \"$PREFIX.public.kd\": .*may be down, trying again" "$WORK/sink.err"' \
+		"a new topic met the outage: the sink kept trying to create it" || diag "$WORK/sink.err"
+fi
+kd_parts=$(kcat -b "$BOOTSTRAP" -L -t "$PREFIX.public.kd" 2>/dev/null | grep -c "^ *partition ")
+kd_records=$(kcat -b "$BOOTSTRAP" -C -t "$PREFIX.public.kd" -o beginning -e -q 2>/dev/null | grep -c '"op":"c"')
+check '[[ $kd_parts -eq 3 && $kd_records -ge $KD_ROWS ]]' \
+	"public.kd, first seen during the outage: its topic has 3 partitions ($kd_parts) and all $KD_ROWS rows ($kd_records)"
 
 # 2: with kafka.message.timeout.ms (here from the environment) shorter
 # than the outage, the records time out while the broker is away.  The new
@@ -176,21 +207,6 @@ check 'lsn_ge "$C" "$END"' "the slot is confirmed up to the end of the load, $EN
 sink_stop sink TERM
 check '[[ $rc -eq 0 ]]' "SIGTERM: exits 0" || diag "$WORK/sink.err"
 
-e2e_psql -At -F $'\t' -c "SELECT lsn, xid, data FROM pg_logical_slot_get_changes('$REF', '$END', NULL,
-	'output.format', 'record', 'topic.prefix', '$PREFIX', 'table.include.list', '$TABLES',
-	'value.converter.schemas.enable', 'false', 'key.converter.schemas.enable', 'false',
-	'provide.transaction.metadata', 'true')" >"$WORK/reference.tsv" || bail "could not read the reference slot"
-sql "SELECT pg_drop_replication_slot('$REF')" >/dev/null
-dump_topics_tsv "$PREFIX" "$WORK/kafka.tsv"
-for t in ka kb kc; do
-	sql "SELECT row_to_json(t) FROM public.$t t" >"$WORK/$t.jsonl"
-done
-python3 "$E2E_HERE/lib_replay.py" --first $((n + 1)) --partitions 3 --kafka "$WORK/kafka.tsv" \
-	--table "$PREFIX.public.ka=$WORK/ka.jsonl:id" \
-	--table "$PREFIX.public.kb=$WORK/kb.jsonl:a,b" \
-	--table "$PREFIX.public.kc=$WORK/kc.jsonl:id" \
-	--reference "$WORK/reference.tsv" --runs "$WORK/runs.txt" >"$WORK/replay.tap" 2>&1
-tap_merge "$WORK/replay.tap"
-check '[[ -s $WORK/replay.tap ]] && ! grep -q "^Traceback" "$WORK/replay.tap"' "the replay ran"
+load_replay "$PREFIX" "$REF" "$END"
 note "the sink $behaviour_a with default timeouts, $behaviour_b with message.timeout.ms=5000; $(grep -c 'error:' "$WORK/sink.err") error line(s), $(grep -c 'warning:' "$WORK/sink.err") warning(s)"
 tap_end

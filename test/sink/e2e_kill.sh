@@ -42,21 +42,15 @@ ROWS=200000
 CHUNKS=6
 KILLS=5
 SEED=${SEED:-$RANDOM}
-TABLES="public.ka,public.kb,public.kc"
 
 e2e_init kill
 e2e_start_pg
 e2e_start_kafka
 export PGDATABASE=postgres
-
-python3 "$E2E_HERE/lib_load.py" "$WORK" "$ROWS" "$CHUNKS" "$SEED" 0.015 >"$WORK/load.summary" ||
-	bail "could not write the load"
-note "$(cat "$WORK/load.summary")"
-{ echo "CREATE EXTENSION IF NOT EXISTS wal2dbz;"; cat "$WORK/schema.sql"; } | e2e_psql >/dev/null ||
-	bail "could not create the tables"
+load_prepare "$ROWS" "$CHUNKS" "$SEED" 0.015
 
 write_props "$WORK/sink.properties" postgres "$PREFIX" "$SLOT" \
-	"table.include.list=$TABLES" \
+	"table.include.list=$LOAD_TABLES" \
 	"value.converter.schemas.enable=false" \
 	"key.converter.schemas.enable=false" \
 	"http.port=0"
@@ -74,23 +68,13 @@ start_sink() {	# every other run asks for batched frames
 
 # the sink's slot first, then the reference slot, then the load
 start_sink
-for _ in $(seq 1 100); do [[ -n $(confirmed "$SLOT") ]] && break; sleep 0.1; done
-check '[[ -n $(confirmed "$SLOT") ]]' "the sink created its slot" || bail "no slot"
-sql "SELECT pg_create_logical_replication_slot('$REF', 'wal2dbz')" >/dev/null || bail "no reference slot"
-t0=$(date +%s.%N)
-chunks=()
-for c in $(seq 1 $CHUNKS); do chunks+=("$WORK/chunk_$c.sql"); done
-bg_start "$WORK/load.out" bash -c 'for f in "$@"; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" || exit 1; done' _ \
-	"${chunks[@]}"
-LOAD_PID=$BG_PID
-
-load_running() { kill -0 "$LOAD_PID" 2>/dev/null && [[ $(ps -o stat= -p "$LOAD_PID") != Z* ]]; }
+load_start "$SLOT" "$REF"
 
 : >"$WORK/runs.txt"
 during=0
 for k in $(seq 1 $KILLS); do
 	# into chunk k + 1, then a random moment
-	while load_running && (($(sql "SELECT step FROM public.kx" || echo 0) < k + 1)); do sleep 0.05; done
+	while load_running && (($(load_step) < k + 1)); do sleep 0.05; done
 	sleep "0.$((RANDOM % 10))"
 	load_running && during=$((during + 1))
 	C=$(confirmed "$SLOT")
@@ -125,22 +109,6 @@ sink_stop sink TERM
 check '[[ $rc -eq 0 ]]' "SIGTERM: the last sink exits 0" || diag "$WORK/sink.err"
 check '! grep -q "error:" "$WORK/sink.err"' "no errors logged" || grep "error:" "$WORK/sink.err" | diag
 
-# the plugin's own stream, with each transaction's commit position
-e2e_psql -At -F $'\t' -c "SELECT lsn, xid, data FROM pg_logical_slot_get_changes('$REF', '$END', NULL,
-	'output.format', 'record', 'topic.prefix', '$PREFIX', 'table.include.list', '$TABLES',
-	'value.converter.schemas.enable', 'false', 'key.converter.schemas.enable', 'false',
-	'provide.transaction.metadata', 'true')" >"$WORK/reference.tsv" || bail "could not read the reference slot"
-sql "SELECT pg_drop_replication_slot('$REF')" >/dev/null
-
-dump_topics_tsv "$PREFIX" "$WORK/kafka.tsv"
-for t in ka kb kc; do
-	sql "SELECT row_to_json(t) FROM public.$t t" >"$WORK/$t.jsonl"
-done
-python3 "$E2E_HERE/lib_replay.py" --first $((n + 1)) --partitions 3 --kafka "$WORK/kafka.tsv" \
-	--table "$PREFIX.public.ka=$WORK/ka.jsonl:id" \
-	--table "$PREFIX.public.kb=$WORK/kb.jsonl:a,b" \
-	--table "$PREFIX.public.kc=$WORK/kc.jsonl:id" \
-	--reference "$WORK/reference.tsv" --runs "$WORK/runs.txt" >"$WORK/replay.tap" 2>&1
-tap_merge "$WORK/replay.tap"
-check '[[ -s $WORK/replay.tap ]] && ! grep -q "^Traceback" "$WORK/replay.tap"' "the replay ran"
+# the plugin's own stream against Kafka and the tables
+load_replay "$PREFIX" "$REF" "$END"
 tap_end

@@ -10,7 +10,8 @@
 # a work directory with a cleanup trap that stops everything the test
 # started (sinks, background loads, the broker, PostgreSQL), the services
 # of test/lib, sink properties, sinks started and stopped by name, slot
-# positions and LSN arithmetic, and a dump of a prefix's topics.
+# positions and LSN arithmetic, a dump of a prefix's topics, and the
+# durability load of lib_load.py with its replay against Kafka (load_*).
 #
 # Usage, from a test:
 #	. "$(dirname "$0")/lib_e2e.sh"
@@ -281,4 +282,65 @@ end_offsets() {
 	[[ ${#args[@]} -gt 0 ]] || return 0
 	kcat -b "$BOOTSTRAP" -Q "${args[@]}" 2>/dev/null |
 		sed -n 's/^\([^ ]*\) \[\([0-9]*\)\] offset \([0-9-]*\).*/\1 \2 \3/p'
+}
+
+# --- the durability load (e2e_kill.sh, e2e_broker_stop.sh) -------------
+# lib_load.py's tables: public.ka (key id), kb (key a, b), kc (key id,
+# REPLICA IDENTITY FULL); public.kx holds the load's current step.
+LOAD_TABLES="public.ka,public.kb,public.kc"
+
+# load_prepare ROWS CHUNKS SEED PAUSE: write the load into WORK (chunk_N.sql)
+# and create its tables
+load_prepare() {
+	LOAD_CHUNKS=$2
+	python3 "$E2E_HERE/lib_load.py" "$WORK" "$1" "$2" "$3" "$4" >"$WORK/load.summary" ||
+		bail "could not write the load"
+	note "$(cat "$WORK/load.summary")"
+	{ echo "CREATE EXTENSION IF NOT EXISTS wal2dbz;"; cat "$WORK/schema.sql"; } | e2e_psql >/dev/null ||
+		bail "could not create the tables"
+}
+
+# load_start SLOT REF: once the sink just started has created SLOT, create
+# the reference slot REF and run the chunks in the background, one psql
+# after the other (LOAD_PID); t0 is when the load started
+# shellcheck disable=SC2016,SC2034
+load_start() {
+	local slot=$1 ref=$2 c
+	local -a chunks=()
+	for _ in $(seq 1 100); do [[ -n $(confirmed "$slot") ]] && break; sleep 0.1; done
+	check '[[ -n $(confirmed "$slot") ]]' "the sink created its slot" || bail "no slot"
+	sql "SELECT pg_create_logical_replication_slot('$ref', 'wal2dbz')" >/dev/null || bail "no reference slot"
+	t0=$(date +%s.%N)
+	for c in $(seq 1 "$LOAD_CHUNKS"); do chunks+=("$WORK/chunk_$c.sql"); done
+	bg_start "$WORK/load.out" bash -c 'for f in "$@"; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" || exit 1; done' _ \
+		"${chunks[@]}"
+	LOAD_PID=$BG_PID
+}
+load_running() { kill -0 "$LOAD_PID" 2>/dev/null && [[ $(ps -o stat= -p "$LOAD_PID") != Z* ]]; }
+load_step() { sql "SELECT step FROM public.kx" || echo 0; }
+
+# load_replay PREFIX REF END: the plugin's own stream of REF up to END (each
+# change event with its transaction's commit position), every record of
+# PREFIX.* in Kafka and the tables' final rows, compared by lib_replay.py
+# (WORK/runs.txt: each process's confirmed position and end offsets)
+load_replay() {
+	local prefix=$1 ref=$2 end=$3 t
+	e2e_psql -At -F $'\t' -c "SELECT lsn, xid, data FROM pg_logical_slot_get_changes('$ref', '$end', NULL,
+		'output.format', 'record', 'topic.prefix', '$prefix', 'table.include.list', '$LOAD_TABLES',
+		'value.converter.schemas.enable', 'false', 'key.converter.schemas.enable', 'false',
+		'provide.transaction.metadata', 'true')" >"$WORK/reference.tsv" || bail "could not read the reference slot"
+	sql "SELECT pg_drop_replication_slot('$ref')" >/dev/null
+	# the load's topics only: a test may add its own beside them
+	dump_topics_tsv "$prefix" "$WORK/kafka.all.tsv"
+	grep -E "^$prefix\.public\.k[abc]"$'\t' "$WORK/kafka.all.tsv" >"$WORK/kafka.tsv"
+	for t in ka kb kc; do
+		sql "SELECT row_to_json(t) FROM public.$t t" >"$WORK/$t.jsonl"
+	done
+	python3 "$E2E_HERE/lib_replay.py" --first $((n + 1)) --partitions 3 --kafka "$WORK/kafka.tsv" \
+		--table "$prefix.public.ka=$WORK/ka.jsonl:id" \
+		--table "$prefix.public.kb=$WORK/kb.jsonl:a,b" \
+		--table "$prefix.public.kc=$WORK/kc.jsonl:id" \
+		--reference "$WORK/reference.tsv" --runs "$WORK/runs.txt" >"$WORK/replay.tap" 2>&1
+	tap_merge "$WORK/replay.tap"
+	check '[[ -s $WORK/replay.tap ]] && ! grep -q "^Traceback" "$WORK/replay.tap"' "the replay ran"
 }
