@@ -23,7 +23,8 @@
  * Kafka's reachability, for /health/ready, comes from three places: the
  * error callback's "all brokers down", successful delivery reports, and a
  * small thread that asks for metadata every few seconds when nothing was
- * delivered since its last look (an idle stream proves nothing).  That
+ * delivered since its last look (an idle stream proves nothing), so that
+ * an outage shows within about 7 s.  That
  * thread is the only other thread that calls into librdkafka here; it is
  * joined before the producer is destroyed.
  *
@@ -66,7 +67,7 @@
 #define TOPIC_ATTEMPT_INTERVAL_MS	1000
 
 /* the reachability probe: how often, and how long one may take */
-#define KAFKA_PROBE_INTERVAL_MS		5000
+#define KAFKA_PROBE_INTERVAL_MS		2000
 #define KAFKA_PROBE_TIMEOUT_MS		3000
 
 /* delivery errors are logged one by one up to this many, then counted */
@@ -984,6 +985,32 @@ get_topic(SinkKafka *sk, const char *name, size_t len)
 	return topic;
 }
 
+/*
+ * Make a topic (NULL: out of memory, logged) ready for a record, with its
+ * librdkafka handle.  SINK_PRODUCE_OK to produce; otherwise what the
+ * producing function does (SINK_PRODUCE_ERROR: logged, not yet counted).
+ */
+static SinkProduceResult
+usable_topic(SinkKafka *sk, SinkTopic *topic)
+{
+	if (topic == NULL)
+		return SINK_PRODUCE_ERROR;
+	switch (prepare_topic(sk, topic))
+	{
+		case TOPIC_OK:
+			break;
+		case TOPIC_WAITING:
+			return SINK_PRODUCE_QUEUE_FULL;
+		case TOPIC_FAILED:
+			return SINK_PRODUCE_ERROR;
+		case TOPIC_INTERRUPTED:
+			return SINK_PRODUCE_INTERRUPTED;
+	}
+	if (topic->rkt == NULL && !topic_handle(sk, topic))
+		return SINK_PRODUCE_ERROR;
+	return SINK_PRODUCE_OK;
+}
+
 /* Append the four context headers to \p hdrs. */
 static void
 add_context_headers(SinkKafka *sk, rd_kafka_headers_t *hdrs)
@@ -1012,6 +1039,7 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 	char	   *value = (char *) frame->value;
 	size_t		value_len = frame->value ? (size_t) frame->value_len : 0;
 	int			msgflags = RD_KAFKA_MSG_F_COPY;
+	SinkProduceResult result;
 
 	if (sk->failed)
 		return SINK_PRODUCE_ERROR;
@@ -1026,21 +1054,11 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 	}
 	else
 		topic = get_topic(sk, frame->topic, frame->topic_len);
-	if (topic == NULL)
+	result = usable_topic(sk, topic);
+	if (result == SINK_PRODUCE_ERROR)
 		goto error;
-	switch (prepare_topic(sk, topic))
-	{
-		case TOPIC_OK:
-			break;
-		case TOPIC_WAITING:
-			return SINK_PRODUCE_QUEUE_FULL;
-		case TOPIC_FAILED:
-			goto error;
-		case TOPIC_INTERRUPTED:
-			return SINK_PRODUCE_INTERRUPTED;
-	}
-	if (topic->rkt == NULL && !topic_handle(sk, topic))
-		goto error;
+	if (result != SINK_PRODUCE_OK)
+		return result;
 
 	/* complete the payloads with the schema's prefixes; null stays null */
 	if (schema && frame->key && schema->key_prefix_len > 0)
@@ -1284,25 +1302,16 @@ sink_kafka_produce_heartbeat(SinkKafka *sk, const char *topic_name,
 {
 	SinkTopic  *topic;
 	rd_kafka_resp_err_t err;
+	SinkProduceResult result;
 
 	if (sk->failed)
 		return SINK_PRODUCE_ERROR;
 	topic = get_topic(sk, topic_name, strlen(topic_name));
-	if (topic == NULL)
+	result = usable_topic(sk, topic);
+	if (result == SINK_PRODUCE_ERROR)
 		goto error;
-	switch (prepare_topic(sk, topic))
-	{
-		case TOPIC_OK:
-			break;
-		case TOPIC_WAITING:
-			return SINK_PRODUCE_QUEUE_FULL;
-		case TOPIC_FAILED:
-			goto error;
-		case TOPIC_INTERRUPTED:
-			return SINK_PRODUCE_INTERRUPTED;
-	}
-	if (topic->rkt == NULL && !topic_handle(sk, topic))
-		goto error;
+	if (result != SINK_PRODUCE_OK)
+		return result;
 
 	err = rd_kafka_producev(sk->rk,
 							RD_KAFKA_V_RKT(topic->rkt),

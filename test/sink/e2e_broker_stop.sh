@@ -107,7 +107,7 @@ check 'wait_ready 30' "/health/ready answers 200 while streaming: $(health BODY 
 # (restarting it with the VARs if it stopped); sets behaviour
 : >"$WORK/runs.txt"
 outage() {
-	local phase=$1 step=$2 len=$3 in_load t_stop c1 c2 ready live secs
+	local phase=$1 step=$2 len=$3 in_load t_stop c1 c2 ready ready_after live secs i
 	while load_running && (($(load_step) < step)); do sleep 0.1; done
 	load_running && in_load=1 || in_load=0
 	"$E2E_LIB/kafka.sh" stop "$WORK/kafka" 2>>"$WORK/kafka.ctl.err"
@@ -119,19 +119,26 @@ outage() {
 	fi
 	sleep 3
 	c1=$(confirmed "$SLOT")
-	ready=$(health CODE /health/ready)
+	curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.$phase" 2>/dev/null
+	# readiness: records acknowledged just before the stop may show Kafka
+	# as up for a moment; a probe finds it down within seconds
+	for ((i = 0; i < (len - 4) * 5; i++)); do
+		ready=$(health CODE /health/ready)
+		[[ $ready == 503 ]] || ! sink_running sink && break
+		sleep 0.2
+	done
+	ready_after=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t_stop" | bc)")
 	health BODY /health/ready >"$WORK/ready.$phase"
 	live=$(health CODE /health/live)
-	curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.$phase" 2>/dev/null
 	sleep_until "$(echo "$t_stop + $len - 1" | bc)"
 	c2=$(confirmed "$SLOT")
 	sleep_until "$(echo "$t_stop + $len" | bc)"
-	load_running || in_load=0
 	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t_stop" | bc)")
 	"$E2E_LIB/kafka.sh" restart "$WORK/kafka" >/dev/null 2>>"$WORK/kafka.ctl.err" ||
 		bail "the broker did not start again"
 	note "$phase: broker back at $(elapsed) s"
-	check '[[ $in_load -eq 1 ]]' "$phase: the broker was stopped for $secs s while the load ran"
+	# (on a busy machine the load may end before the broker is back)
+	check '[[ $in_load -eq 1 ]]' "$phase: the broker was stopped while the load ran, for $secs s"
 	check '[[ -n $c1 && $c1 == "$c2" ]]' \
 		"$phase: nothing was confirmed while the broker was away ($c1 .. $c2)"
 
@@ -143,7 +150,7 @@ outage() {
 		check 'grep -q "^wal2dbz_records_in_flight [1-9]" "$WORK/metrics.$phase"' \
 			"$phase: /metrics showed records in flight during the outage" || diag "$WORK/metrics.$phase"
 		check '[[ $ready == 503 ]] && grep -q "\"kafka\":\"down\"" "$WORK/ready.$phase"' \
-			"$phase: /health/ready answered 503 during the outage: $(cat "$WORK/ready.$phase")"
+			"$phase: /health/ready answered 503 $ready_after s into the outage: $(cat "$WORK/ready.$phase")"
 		check '[[ $live == 200 ]]' "$phase: /health/live answered 200 during the outage ($live)"
 	else
 		behaviour=exited
@@ -195,7 +202,7 @@ for _ in $(seq 1 150); do
 		grep -c "^wal2dbz_records_produced_total{topic=\"$PREFIX\.public\.k[abc]\"} [1-9]") -eq 3 ]] && break
 	sleep 0.1
 done
-outage "message.timeout.ms=5000" 4 12 WAL2DBZ_KAFKA_MESSAGE_TIMEOUT_MS=5000
+outage "message.timeout.ms=5000" 3 12 WAL2DBZ_KAFKA_MESSAGE_TIMEOUT_MS=5000
 behaviour_b=$behaviour
 
 wait "$LOAD_PID"
