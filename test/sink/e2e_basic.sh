@@ -12,7 +12,7 @@
 #    captured tables and one excluded table, in small and large
 #    transactions, then the sink runs to --endpos.
 # 4. More changes, then the sink runs in the background with batched
-#    frames (framed.batch.bytes, from the environment): /health and
+#    frames (framed.batch.bytes, from the environment): /health/ready and
 #    /metrics answer, the slot is confirmed up to the last commit, and
 #    SIGTERM stops it with exit 0.
 # 5. Kafka holds exactly the records the plugin's own "record" output shows
@@ -172,8 +172,8 @@ for _ in $(seq 1 600); do
 	sleep 0.1
 done
 check 'lsn_ge "$C2" "$END2"' "running sink confirms the slot up to $END2 (got $C2)"
-check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/health") == 200 ]]' \
-	"/health is 200 while streaming"
+check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/health/ready") == 200 ]]' \
+	"/health/ready is 200 while streaming"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.txt"
 check 'grep -q "^wal2dbz_records_produced_total{topic=\"$PREFIX.public.t1\"} [1-9]" "$WORK/metrics.txt" &&
 	grep -q "^wal2dbz_records_in_flight 0" "$WORK/metrics.txt" &&

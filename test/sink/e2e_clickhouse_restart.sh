@@ -99,8 +99,8 @@ wait_progress 8
 kill -KILL "$(cat "$WORK/ch/clickhouse.pid")"
 note "ClickHouse killed at chunk $(progress)"
 sleep 10
-check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT_A/health") == 503 ]]' \
-	"/health of the ClickHouse stage is 503 while ClickHouse is away"
+check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT_A/health/ready") == 503 ]]' \
+	"/health/ready of the ClickHouse stage is 503 while ClickHouse is away"
 LAG_DOWN=$(curl -s "http://127.0.0.1:$PORT_A/metrics" | awk '/^wal2dbz_clickhouse_consumer_lag/ { s += $NF } END { print s + 0 }')
 sleep 10
 "$E2E_LIB/clickhouse.sh" restart "$WORK/ch" >/dev/null 2>"$WORK/ch.restart.err" || bail "ClickHouse did not restart"
@@ -128,8 +128,8 @@ python3 "$E2E_HERE/ch_compare.py" --tap "$n" "$CH_URL" "${TABLES[@]}" >"$WORK/co
 tap_merge "$WORK/compare.tap"
 check 'grep -q "assigned [1-9][0-9]* partition(s)" "$WORK/b.err"' "member B took partitions in the group" ||
 	diag "$WORK/b.err"
-check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT_B/health") == 200 ]]' \
-	"/health of a running ClickHouse stage is 200"
+check '[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT_B/health/ready") == 200 ]]' \
+	"/health/ready of a running ClickHouse stage is 200"
 
 sink_stop b TERM
 check '[[ $rc -eq 0 ]]' "member B: SIGTERM exits 0" || diag "$WORK/b.err"

@@ -124,11 +124,12 @@ sink_wait() {
 
 metric() { curl -s "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null | sed -n "s/^$1 //p"; }
 
-# sink_wait_streaming SECONDS: until /health says UP
+# sink_wait_streaming SECONDS: until /health/ready says the source streams
+# (it is ready during a snapshot too)
 sink_wait_streaming() {
 	local i
 	for ((i = 0; i < $1 * 10; i++)); do
-		[[ $(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/health") == 200 ]] && return 0
+		[[ $(curl -s "http://127.0.0.1:$HTTP_PORT/health/ready") == *'"source":"streaming"'* ]] && return 0
 		kill -0 "$SINK_PID" 2>/dev/null || return 1
 		sleep 0.1
 	done
