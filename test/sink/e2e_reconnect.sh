@@ -10,7 +10,9 @@
 # between.  At the end the last record of every key in Kafka must equal the
 # row in PostgreSQL (or be a delete for a deleted row).  Repeats are
 # allowed (at least once: PostgreSQL 15 does not keep a logical slot's
-# confirmed position across a restart), losses are not.
+# confirmed position across a restart), losses are not.  While PostgreSQL
+# is down, /health/ready answers 503 with "source":"disconnected"; once
+# the sink has caught up, 200 again.
 #
 # Usage: test/sink/e2e_reconnect.sh   (SINK=path, KEEP=1 keeps the work directory)
 # Prints TAP.
@@ -101,7 +103,14 @@ load() {	# load FROM TO: insert, update every 3rd, delete every 7th
 for i in $(seq 0 9); do
 	load $((i * 1000 + 1)) $((i * 1000 + 1000))
 	case $i in
-		3) "$LIB/pg.sh" restart "$WORK/pg" >/dev/null 2>&1 || bail "restart failed" ;;
+		3)
+			"$LIB/pg.sh" stop "$WORK/pg" >/dev/null 2>&1 || bail "stop failed"
+			for _ in $(seq 1 50); do
+				ready_down=$(curl -s -w " %{http_code}" "http://127.0.0.1:$HTTP_PORT/health/ready")
+				[[ $ready_down == *'"source":"disconnected"'*' 503' ]] && break
+				sleep 0.2
+			done
+			"$LIB/pg.sh" restart "$WORK/pg" >/dev/null 2>&1 || bail "restart failed" ;;
 		6) "$LIB/kafka.sh" pause "$WORK/kafka"; sleep 5; "$LIB/kafka.sh" resume "$WORK/kafka" ;;
 	esac
 done
@@ -118,6 +127,11 @@ check 'grep -q "disconnected; waiting [0-9]* seconds to try again" "$WORK/sink.e
 	"the sink reported the lost connection and reconnected"
 check 'curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q "^wal2dbz_reconnects_total [1-9]"' \
 	"/metrics counts the reconnect"
+check '[[ $ready_down == *"\"source\":\"disconnected\""*" 503" ]]' \
+	"/health/ready answered 503 while PostgreSQL was down: $ready_down"
+ready_up=$(curl -s -w " %{http_code}" "http://127.0.0.1:$HTTP_PORT/health/ready")
+check '[[ $ready_up == *"\"source\":\"streaming\""*" 200" ]]' \
+	"/health/ready answers 200 after the reconnect: $ready_up"
 kill -TERM "$SINK_PID"
 wait "$SINK_PID"
 rc=$?
