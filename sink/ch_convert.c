@@ -155,6 +155,7 @@ ch_conv_init(ChConv *conv, const ChConnect *ct, const ChType *target)
 
 	memset(conv, 0, sizeof(*conv));
 	conv->nullable = target->nullable;
+	conv->empty_omit = target->kind == CK_UUID;
 	conv->scale = -1;
 	conv->digits = -1;
 
@@ -761,6 +762,8 @@ ch_conv_value(const ChConv *conv, ChSpan v, ChBuf *out, ChBuf *scratch)
 		ch_buf_puts(out, "null");
 		return CH_CONV_OK;
 	}
+	if (conv->empty_omit && t == CHJ_STRING && v.len == 2)
+		return CH_CONV_OMIT;
 
 	switch (conv->kind)
 	{

@@ -58,6 +58,9 @@ typedef struct ChConv
 	int64_t		max;
 	bool		clamp;
 	int			placeholders;	/* CH_PH_* forms to recognise */
+	bool		empty_omit;		/* UUID: "" (Debezium's fallback for a NOT NULL
+								 * column missing from a delete's before image)
+								 * is no UUID: leave it out, the default */
 	struct ChConv *elem;		/* CV_ARRAY */
 } ChConv;
 

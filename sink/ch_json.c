@@ -510,6 +510,17 @@ put_utf8(ChBuf *out, unsigned cp)
 	}
 }
 
+/* The character a one-letter JSON escape stands for; 0 if none. */
+static char
+unescape_char(char c)
+{
+	static const char from[] = "\"\\/bfnrt";
+	static const char to[] = "\"\\/\b\f\n\r\t";
+	const char *at = c ? strchr(from, c) : NULL;
+
+	return at ? to[at - from] : 0;
+}
+
 /* Decode the body of a string (between the quotes). */
 bool
 ch_json_unescape(const char *p, size_t len, ChBuf *out)
@@ -520,6 +531,8 @@ ch_json_unescape(const char *p, size_t len, ChBuf *out)
 	{
 		const char *bs = memchr(p, '\\', (size_t) (end - p));
 		unsigned	cp;
+		unsigned	lo;
+		char		c;
 
 		if (bs == NULL)
 		{
@@ -530,52 +543,24 @@ ch_json_unescape(const char *p, size_t len, ChBuf *out)
 		p = bs + 1;
 		if (p >= end)
 			return false;
-		switch (*p++)
+		if (*p != 'u')
 		{
-			case '"':
-				ch_buf_putc(out, '"');
-				break;
-			case '\\':
-				ch_buf_putc(out, '\\');
-				break;
-			case '/':
-				ch_buf_putc(out, '/');
-				break;
-			case 'b':
-				ch_buf_putc(out, '\b');
-				break;
-			case 'f':
-				ch_buf_putc(out, '\f');
-				break;
-			case 'n':
-				ch_buf_putc(out, '\n');
-				break;
-			case 'r':
-				ch_buf_putc(out, '\r');
-				break;
-			case 't':
-				ch_buf_putc(out, '\t');
-				break;
-			case 'u':
-				if (!read_hex4(p, end, &cp))
-					return false;
-				p += 4;
-				if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
-					p[0] == '\\' && p[1] == 'u')
-				{
-					unsigned	lo;
-
-					if (read_hex4(p + 2, end, &lo) && lo >= 0xDC00 && lo < 0xE000)
-					{
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-						p += 6;
-					}
-				}
-				put_utf8(out, cp);
-				break;
-			default:
+			if ((c = unescape_char(*p++)) == 0)
 				return false;
+			ch_buf_putc(out, c);
+			continue;
 		}
+		if (!read_hex4(++p, end, &cp))
+			return false;
+		p += 4;
+		/* a surrogate pair is one code point */
+		if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' &&
+			p[1] == 'u' && read_hex4(p + 2, end, &lo) && lo >= 0xDC00 && lo < 0xE000)
+		{
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			p += 6;
+		}
+		put_utf8(out, cp);
 	}
 	return true;
 }

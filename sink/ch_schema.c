@@ -735,32 +735,32 @@ ch_type_relation(const ChType *existing, const ChType *desired,
 	return r;
 }
 
+/* Append s between two q's, backslash before q and backslash. */
+static void
+quote_with(ChBuf *out, const char *s, char q)
+{
+	ch_buf_putc(out, q);
+	for (; *s; s++)
+	{
+		if (*s == q || *s == '\\')
+			ch_buf_putc(out, '\\');
+		ch_buf_putc(out, *s);
+	}
+	ch_buf_putc(out, q);
+}
+
 /* Append an identifier in backquotes. */
 void
 ch_quote_ident(ChBuf *out, const char *s)
 {
-	ch_buf_putc(out, '`');
-	for (; *s; s++)
-	{
-		if (*s == '`' || *s == '\\')
-			ch_buf_putc(out, '\\');
-		ch_buf_putc(out, *s);
-	}
-	ch_buf_putc(out, '`');
+	quote_with(out, s, '`');
 }
 
 /* Append a string literal. */
 void
 ch_quote_literal(ChBuf *out, const char *s)
 {
-	ch_buf_putc(out, '\'');
-	for (; *s; s++)
-	{
-		if (*s == '\'' || *s == '\\')
-			ch_buf_putc(out, '\\');
-		ch_buf_putc(out, *s);
-	}
-	ch_buf_putc(out, '\'');
+	quote_with(out, s, '\'');
 }
 
 /* Expand a name format. */

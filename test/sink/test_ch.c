@@ -177,6 +177,11 @@ test_values(void)
 	conv_is(NAMED("string", "io.debezium.data.Json", "true"), "String", "null", "(omit)",
 			"null into a column that is not Nullable: left out (its default)");
 	conv_is(PLAIN("int32", "true"), "Nullable(Int32)", "null", "null", "null into Nullable");
+	conv_is(NAMED("string", "io.debezium.data.Uuid", "false"), "UUID", "\"\"", "(omit)",
+			"\"\" into UUID (a delete's fallback for a NOT NULL column): left out");
+	conv_is(NAMED("string", "io.debezium.data.Uuid", "false"), "UUID",
+			"\"b68a35a7-17ad-35b3-af2a-ae46edb4545a\"",
+			"\"b68a35a7-17ad-35b3-af2a-ae46edb4545a\"", "a UUID: copied as it is");
 	conv_is("{\"type\":\"array\",\"items\":" NAMED("int32", "io.debezium.time.Date", "true")
 			",\"optional\":true,\"field\":\"x\"}", "Array(Nullable(Date32))", "[0,null,19844]",
 			"[\"1970-01-01\",null,\"2024-05-01\"]", "arrays: element by element");
