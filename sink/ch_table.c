@@ -49,7 +49,16 @@
  * mutation), not TRUNCATE TABLE: the table's keys are spread over
  * partitions, and rows written after the truncate may already have
  * arrived from other partitions.  Rows below the truncate's version that
- * arrive later in this process's life are dropped.
+ * arrive later are dropped.  "Later" includes after a restart and in other
+ * members of the group (which own the other partitions, and never see the
+ * truncate record): each target database has a table TRUNC_TABLE (table
+ * name, _version) where a truncate is recorded before its mutation runs.
+ * A table's truncate version is read from it when the table is first
+ * used, and after every flush that inserted rows; if it grew and rows
+ * below it were just inserted, the mutation is run again.  The order
+ * makes that sound: the truncater records (1) then mutates (2); a member
+ * inserts (3) then reads (4).  If (4) misses (1), then (3) came before (2),
+ * and the mutation covers the part (3) wrote.
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
@@ -76,6 +85,10 @@
 
 /* the external table of a lookup */
 #define KEYS_TABLE			"_wal2dbz_keys"
+
+/* the truncates table of each target database */
+#define TRUNC_TABLE			"_wal2dbz_truncates"
+#define TRUNC_TABLE_COLUMN	"table"
 
 /* settings of queries that read rows back */
 #define SELECT_SETTINGS		"wait_end_of_query=1&output_format_json_quote_denormals=1"
@@ -175,8 +188,23 @@ typedef struct ChTable
 	bool		need_resolve;	/* placeholders or tombstones pending */
 	uint64_t	truncate_pending;	/* delete rows below this version */
 	uint64_t	truncated_below;	/* drop arriving rows below this */
+	bool		truncates_read; /* truncated_below read from TRUNC_TABLE */
+	uint64_t	inserted_min;	/* lowest version inserted since the last
+								 * check of TRUNC_TABLE; UINT64_MAX: none */
 	int			metrics_idx;
 } ChTable;
+
+/* a target database's TRUNC_TABLE */
+typedef struct ChTruncDb
+{
+	struct ChTruncDb *next;
+	char	   *database;
+	char	   *qualified;		/* `db`.`_wal2dbz_truncates` */
+	bool		ready;			/* created (or found) */
+	bool		unusable;		/* could not be created: warned once */
+	bool		inserted;		/* rows went into a table of it since the
+								 * last check */
+} ChTruncDb;
 
 /* a topic: the table and schema map its last record used */
 typedef struct ChTopic
@@ -198,6 +226,7 @@ struct ChTables
 	ChPlaceholders ph;
 	ChTable    *tables[HASH_SIZE];
 	ChTopic    *topics[HASH_SIZE];
+	ChTruncDb  *truncdbs;
 	ChBuf		sql;			/* scratch */
 	ChBuf		response;		/* scratch */
 	ChBuf		scratch;		/* scratch for conversions */
@@ -223,6 +252,7 @@ typedef struct ChEvent
 } ChEvent;
 
 static void table_reset_pending(ChTables *ts, ChTable *t);
+static void drop_rows_below(ChTables *ts, ChTable *t, uint64_t version);
 static void forget_maps(ChTables *ts, const ChTable *t, const ChSchemaMap *map);
 
 /* Hash a C string into a bucket. */
@@ -403,6 +433,15 @@ ch_tables_free(ChTables *ts)
 			free(tp);
 		}
 	}
+	while (ts->truncdbs)
+	{
+		ChTruncDb  *d = ts->truncdbs;
+
+		ts->truncdbs = d->next;
+		free(d->database);
+		free(d->qualified);
+		free(d);
+	}
 	ch_placeholders_free(&ts->ph);
 	ch_buf_free(&ts->sql);
 	ch_buf_free(&ts->response);
@@ -451,17 +490,28 @@ forget_maps(ChTables *ts, const ChTable *t, const ChSchemaMap *map)
 	}
 }
 
+/* A registered table by database and name; NULL if none. */
+static ChTable *
+find_table(ChTables *ts, const char *database, const char *name)
+{
+	ChTable    *t;
+
+	for (t = ts->tables[bucket_of(database, name)]; t; t = t->next)
+		if (strcmp(t->database, database) == 0 && strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
 /* Find or register a table by database and name. */
 static ChTable *
 get_table(ChTables *ts, const char *database, const char *name)
 {
 	unsigned	b = bucket_of(database, name);
-	ChTable    *t;
+	ChTable    *t = find_table(ts, database, name);
 	ChBuf		q;
 
-	for (t = ts->tables[b]; t; t = t->next)
-		if (strcmp(t->database, database) == 0 && strcmp(t->name, name) == 0)
-			return t;
+	if (t)
+		return t;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
@@ -486,6 +536,7 @@ get_table(ChTables *ts, const char *database, const char *name)
 		return NULL;
 	}
 	t->metrics_idx = ch_metrics_table(ts->metrics, t->display);
+	t->inserted_min = UINT64_MAX;
 	t->next = ts->tables[b];
 	ts->tables[b] = t;
 	return t;
@@ -952,6 +1003,197 @@ table_ensure(ChTables *ts, ChTable *t, ChTopic *tp, ChSpan schema,
 		return CH_FATAL;
 	}
 	return r;
+}
+
+/* Delete a table's rows below a version (a truncate), as a mutation. */
+static ChResult
+apply_truncate(ChTables *ts, ChTable *t, uint64_t version)
+{
+	ch_buf_reset(&ts->sql);
+	ch_buf_puts(&ts->sql, "ALTER TABLE ");
+	ch_buf_puts(&ts->sql, t->qualified);
+	if (ts->opts.cluster)
+	{
+		ch_buf_puts(&ts->sql, " ON CLUSTER ");
+		ch_quote_ident(&ts->sql, ts->opts.cluster);
+	}
+	ch_buf_printf(&ts->sql, " DELETE WHERE `" CH_VERSION_COLUMN "` < %" PRIu64, version);
+	return run_ddl(ts, "applying a truncate");
+}
+
+/*
+ * The TRUNC_TABLE of a database, created in ClickHouse the first time.
+ * When it cannot be created (no permission, say) truncates still apply,
+ * but only within this process: warned once, and *out is not ready.
+ */
+static ChResult
+trunc_db(ChTables *ts, const char *database, ChTruncDb **out)
+{
+	static const char *const keys[] = {TRUNC_TABLE_COLUMN};
+	ChColumnDef col = {TRUNC_TABLE_COLUMN, "String", NULL};
+	ChTruncDb  *d;
+	ChResult	r;
+
+	for (d = ts->truncdbs; d; d = d->next)
+		if (strcmp(d->database, database) == 0)
+			break;
+	if (d == NULL)
+	{
+		ChBuf		q;
+
+		ch_buf_init(&q);
+		ch_qualified_name(&q, database, TRUNC_TABLE);
+		ch_buf_cstr(&q);
+		if (q.oom || (d = calloc(1, sizeof(*d))) == NULL ||
+			(d->database = strdup(database)) == NULL)
+		{
+			free(d);
+			ch_buf_free(&q);
+			sink_log_error("out of memory");
+			return CH_FATAL;
+		}
+		d->qualified = q.data;
+		d->next = ts->truncdbs;
+		ts->truncdbs = d;
+	}
+	*out = d;
+	if (d->ready || d->unusable)
+		return CH_OK;
+	ch_buf_reset(&ts->sql);
+	ch_ddl_create_table(&ts->sql, ts->srv, database, TRUNC_TABLE, &col, 1, keys, 1,
+						ts->opts.cluster);
+	r = run_sql(ts, ch_buf_cstr(&ts->sql), NULL, NULL, 0, NULL,
+				"creating the table of truncates");
+	if (r == CH_RETRY)
+		return r;
+	if (r == CH_FATAL)
+	{
+		d->unusable = true;
+		sink_log_warning("clickhouse: truncates of tables in database \"%s\" are applied, but not recorded in %s: after a restart, or in other members of the group, rows a truncate removed can come back",
+						 database, d->qualified);
+		return CH_OK;
+	}
+	d->ready = true;
+	return CH_OK;
+}
+
+/*
+ * Read the truncates recorded in a database: of table \p only, or of every
+ * table this process knows.  Raises their truncated_below (dropping
+ * pending rows below it); without \p only, a table that received rows
+ * below its new version since the last read has the mutation run again.
+ */
+static ChResult
+trunc_read(ChTables *ts, ChTruncDb *d, ChTable *only)
+{
+	ChBuf	   *resp = &ts->response;
+	const char *p;
+	const char *end;
+	ChResult	r;
+
+	ch_buf_reset(&ts->sql);
+	ch_buf_puts(&ts->sql, "SELECT `" TRUNC_TABLE_COLUMN "`, toString(max(`"
+				CH_VERSION_COLUMN "`)) AS v FROM ");
+	ch_buf_puts(&ts->sql, d->qualified);
+	if (only)
+	{
+		ch_buf_puts(&ts->sql, " WHERE `" TRUNC_TABLE_COLUMN "` = ");
+		ch_quote_literal(&ts->sql, only->name);
+	}
+	ch_buf_puts(&ts->sql, " GROUP BY `" TRUNC_TABLE_COLUMN "` FORMAT JSONEachRow");
+	r = run_sql(ts, ch_buf_cstr(&ts->sql), SELECT_SETTINGS, NULL, 0, resp,
+				"reading the table of truncates");
+	if (r != CH_OK)
+		return r;
+	p = resp->data;
+	end = resp->data + resp->len;
+	while (p && p < end)
+	{
+		ChSpan		line;
+		char	   *name;
+		char	   *v;
+		uint64_t	version;
+		ChTable    *t;
+
+		if (!ch_json_value(p, end, &line))
+			break;
+		p = line.p + line.len;
+		name = member_string(line, TRUNC_TABLE_COLUMN);
+		v = member_string(line, "v");
+		version = v ? strtoull(v, NULL, 10) : 0;
+		t = name == NULL ? NULL : only ? only : find_table(ts, d->database, name);
+		free(name);
+		free(v);
+		if (t == NULL || version <= t->truncated_below)
+			continue;
+		t->truncated_below = version;
+		drop_rows_below(ts, t, version);
+		if (!only && t->inserted_min < version)
+		{
+			sink_log_info("clickhouse: %s was truncated (elsewhere in the group) while rows older than the truncate were written here: truncating again",
+						  t->display);
+			r = apply_truncate(ts, t, version);
+			if (r != CH_OK)
+				return r;
+		}
+	}
+	return CH_OK;
+}
+
+/* Read a table's recorded truncate, the first time it is used. */
+static ChResult
+trunc_first_read(ChTables *ts, ChTable *t)
+{
+	ChTruncDb  *d;
+	ChResult	r = trunc_db(ts, t->database, &d);
+
+	if (r == CH_OK && d->ready)
+		r = trunc_read(ts, d, t);
+	if (r == CH_OK)
+		t->truncates_read = true;
+	return r;
+}
+
+/*
+ * After a flush: the truncates recorded since the last read, in every
+ * database that received rows (see "Truncates" above).
+ */
+static ChResult
+trunc_check(ChTables *ts)
+{
+	ChTruncDb  *d;
+	int			i;
+
+	for (d = ts->truncdbs; d; d = d->next)
+	{
+		bool		inserted = false;
+
+		if (!d->ready)
+			continue;
+		for (i = 0; i < HASH_SIZE && !inserted; i++)
+		{
+			ChTable    *t;
+
+			for (t = ts->tables[i]; t && !inserted; t = t->next)
+				inserted = t->inserted_min != UINT64_MAX &&
+					strcmp(t->database, d->database) == 0;
+		}
+		if (inserted)
+		{
+			ChResult	r = trunc_read(ts, d, NULL);
+
+			if (r != CH_OK)
+				return r;
+		}
+	}
+	for (i = 0; i < HASH_SIZE; i++)
+	{
+		ChTable    *t;
+
+		for (t = ts->tables[i]; t; t = t->next)
+			t->inserted_min = UINT64_MAX;
+	}
+	return CH_OK;
 }
 
 /* The Connect type a map field had, for messages. */
@@ -1599,6 +1841,8 @@ ch_tables_add(ChTables *ts, const ChRecord *rec)
 			return CH_SKIPPED;	/* nothing to truncate */
 	}
 	r = table_ensure(ts, t, tp, ev.schema, rec);
+	if (r == CH_OK && !t->truncates_read)
+		r = trunc_first_read(ts, t);
 	if (r != CH_OK)
 		return r;
 	tp->table = t;
@@ -2344,11 +2588,12 @@ oom:
 
 /* Render the pending rows as JSONEachRow. */
 static bool
-render_rows(ChTable *t, ChBuf *out, size_t *nrows)
+render_rows(ChTable *t, ChBuf *out, size_t *nrows, uint64_t *minversion)
 {
 	size_t		i;
 
 	*nrows = 0;
+	*minversion = UINT64_MAX;
 	for (i = 0; i < t->nrows; i++)
 	{
 		const ChRow *row = &t->rows[i];
@@ -2369,6 +2614,8 @@ render_rows(ChTable *t, ChBuf *out, size_t *nrows)
 		}
 		ch_buf_printf(out, "\"" CH_VERSION_COLUMN "\":%" PRIu64 ",\"" CH_DELETED_COLUMN "\":%d}\n",
 					  row->version, row->deleted);
+		if (row->version < *minversion)
+			*minversion = row->version;
 		(*nrows)++;
 	}
 	return !out->oom;
@@ -2399,21 +2646,32 @@ flush_table(ChTables *ts, ChTable *t)
 {
 	ChResult	r;
 	size_t		nrows;
+	uint64_t	minversion;
 	ChBuf		body;
 
 	if (t->truncate_pending)
 	{
-		ch_buf_reset(&ts->sql);
-		ch_buf_puts(&ts->sql, "ALTER TABLE ");
-		ch_buf_puts(&ts->sql, t->qualified);
-		if (ts->opts.cluster)
+		ChTruncDb  *d;
+
+		/* recorded first, so that no member misses it (see above) */
+		r = trunc_db(ts, t->database, &d);
+		if (r != CH_OK)
+			return r;
+		if (d->ready)
 		{
-			ch_buf_puts(&ts->sql, " ON CLUSTER ");
-			ch_quote_ident(&ts->sql, ts->opts.cluster);
+			ch_buf_reset(&ts->sql);
+			ch_buf_puts(&ts->sql, "INSERT INTO ");
+			ch_buf_puts(&ts->sql, d->qualified);
+			ch_buf_puts(&ts->sql, " (`" TRUNC_TABLE_COLUMN "`, `" CH_VERSION_COLUMN "`, `"
+						CH_DELETED_COLUMN "`) VALUES (");
+			ch_quote_literal(&ts->sql, t->name);
+			ch_buf_printf(&ts->sql, ", %" PRIu64 ", 0)", t->truncate_pending);
+			r = run_sql(ts, ch_buf_cstr(&ts->sql), NULL, NULL, 0, NULL,
+						"recording a truncate");
+			if (r != CH_OK)
+				return r;
 		}
-		ch_buf_printf(&ts->sql, " DELETE WHERE `" CH_VERSION_COLUMN "` < %" PRIu64,
-					  t->truncate_pending);
-		r = run_ddl(ts, "applying a truncate");
+		r = apply_truncate(ts, t, t->truncate_pending);
 		if (r != CH_OK)
 			return r;
 		t->truncate_pending = 0;
@@ -2425,7 +2683,7 @@ flush_table(ChTables *ts, ChTable *t)
 		return r;
 
 	ch_buf_init(&body);
-	if (!render_rows(t, &body, &nrows))
+	if (!render_rows(t, &body, &nrows, &minversion))
 	{
 		ch_buf_free(&body);
 		sink_log_error("out of memory");
@@ -2448,6 +2706,8 @@ flush_table(ChTables *ts, ChTable *t)
 	if (r == CH_OK)
 	{
 		ch_metrics_rows(ts->metrics, t->metrics_idx, nrows);
+		if (minversion < t->inserted_min)
+			t->inserted_min = minversion;
 		table_reset_pending(ts, t);
 	}
 	return r;
@@ -2473,6 +2733,12 @@ ch_tables_flush(ChTables *ts)
 			if (r != CH_OK)
 				return r;
 		}
+	}
+	{
+		ChResult	r = trunc_check(ts);
+
+		if (r != CH_OK)
+			return r;
 	}
 	ts->pending_rows = 0;
 	ts->pending_bytes = 0;
