@@ -729,6 +729,9 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			(ch->failed || flush_once(ch) != CH_OK))
 			drop_batch(ch);
 		ch->rebalances++;
+		/* another member may commit them now: ask the group again */
+		while (ch->ncommitted > 0)
+			free(ch->committed[--ch->ncommitted].topic);
 		sink_log_info("clickhouse stage: %d partition(s) revoked", partitions->cnt);
 		if (cooperative)
 			error = rd_kafka_incremental_unassign(rk, partitions);
@@ -1010,6 +1013,37 @@ flush_retrying(SinkCh *ch, bool final)
 }
 
 /*
+ * Remember the group's committed offsets of the partitions this process
+ * has not committed yet (just assigned): a partition with nothing new to
+ * read has no position, and its lag is the records after that offset.
+ */
+static void
+note_group_committed(SinkCh *ch, const rd_kafka_topic_partition_list_t *owned)
+{
+	rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(owned->cnt + 1);
+	int			i;
+	int			j;
+
+	for (i = 0; i < owned->cnt; i++)
+	{
+		for (j = 0; j < ch->ncommitted; j++)
+			if (ch->committed[j].partition == owned->elems[i].partition &&
+				strcmp(ch->committed[j].topic, owned->elems[i].topic) == 0)
+				break;
+		if (j == ch->ncommitted)
+			rd_kafka_topic_partition_list_add(ask, owned->elems[i].topic,
+											  owned->elems[i].partition);
+	}
+	if (ask->cnt > 0 &&
+		rd_kafka_committed(ch->rk, ask, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		for (i = 0; i < ask->cnt; i++)
+			if (!ask->elems[i].err && ask->elems[i].offset >= 0)
+				note_committed(ch, ask->elems[i].topic, ask->elems[i].partition,
+							   ask->elems[i].offset);
+	rd_kafka_topic_partition_list_destroy(ask);
+}
+
+/*
  * Refresh the lag gauges.  The high watermarks come from the fetches;
  * with \p ask_broker (partitions paused, so nothing is fetched) from the
  * broker itself.
@@ -1024,6 +1058,7 @@ update_lags(SinkCh *ch, bool ask_broker)
 
 	if (rd_kafka_assignment(ch->rk, &owned) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return;
+	note_group_committed(ch, owned);
 	rd_kafka_position(ch->rk, owned);
 	lags = calloc((size_t) owned->cnt + 1, sizeof(*lags));
 	if (lags == NULL)
