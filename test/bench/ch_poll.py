@@ -15,7 +15,7 @@ a watermark (every id up to it seen) and asks only for ids above it.  It
 stops after STOP_FILE appears and every id up to the max id in STOP_FILE
 was seen (or 60 s later).
 
-Usage: ch_poll.py URL TABLE INTERVAL STOP_FILE > seen.txt
+Usage: ch_poll.py URL TABLE INTERVAL STOP_FILE [FIRST_ID] > seen.txt   (ids from FIRST_ID + 1)
 """
 import http.client
 import os
@@ -29,7 +29,7 @@ def main():
     u = urllib.parse.urlparse(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     seen = set()
-    watermark = 0  # every id <= watermark has been seen
+    watermark = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # every id <= it has been seen
     last_max = None
     stop_at = None
     durations = []

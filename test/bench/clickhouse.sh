@@ -103,7 +103,25 @@ metric_sum() {  # metric_sum PORT NAME: the sum of a metric's samples
   { curl -s "http://127.0.0.1:$1/metrics" || true; } | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $NF } END { print s + 0 }'
 }
 
-declare -A secs rss cpu steady
+declare -A secs rss cpu steady srvcpu
+# CPU seconds (user + system) a process has used so far: the ClickHouse server's and the Kafka
+# broker's, read around each timed run, because on a shared machine wall time depends on what
+# else runs, while CPU seconds say what each part costs
+proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$(cat "$1")/stat"; }
+services_cpu() { echo "$(proc_cpu "$DIR/ch/clickhouse.pid") $(proc_cpu "$DIR/kafka/kafka.pid")"; }
+note_services() {  # note_services KEY BEFORE: adds "clickhouse+broker" CPU seconds since BEFORE
+  local c0 k0 c1 k1
+  read -r c0 k0 <<< "$2"
+  read -r c1 k1 < <(services_cpu)
+  srvcpu[$1]+="$(echo "$c1 - $c0" | bc)/$(echo "$k1 - $k0" | bc) "
+}
+median_pair() {  # median of "a/b" pairs, each part on its own
+  local all a b
+  all=$(cat)
+  a=$(echo "$all" | tr ' ' '\n' | grep . | cut -d/ -f1 | tr '\n' ' ' | median)
+  b=$(echo "$all" | tr ' ' '\n' | grep . | cut -d/ -f2 | tr '\n' ' ' | median)
+  printf "%.2f / %.2f" "$a" "$b"
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 note_time() { secs[$1]+="$2 "; }
 
@@ -154,6 +172,8 @@ clickhouse.batch.rows=$BATCH_ROWS
 http.port=$port
 EOF
     printf '%s\n' "$@" >> "$DIR/stage.properties"
+    local before
+    before=$(services_cpu)
     start=$(date +%s.%N)
     /usr/bin/time -f '%M %U %S' -o "$DIR/time.out" "$SINK" --config "$DIR/stage.properties" \
       2>>"$DIR/stage.err" &
@@ -169,6 +189,7 @@ EOF
       [[ -z $first_t && $n -gt 0 ]] && { first_t=$(date +%s.%N); first_n=$n; }
     done
     end=$(date +%s.%N)
+    [[ -n $key ]] && note_services "$key" "$before"
     kill -TERM "$pid"
     wait "$timer" || { tail -5 "$DIR/stage.err" >&2; exit 1; }
     [[ -z $key ]] && return 0
@@ -205,56 +226,63 @@ EOF
     stage_run stage_gzip "bench_gzip_$r" "clickhouse.compression=gzip"
     stage_run stage_none "bench_none_$r" "clickhouse.compression=none"
 
+    local before
+    before=$(services_cpu)
     start=$(date +%s.%N)
-    kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -e -q -f '%k%s\n' > /dev/null
+    /usr/bin/time -f '%U %S' -o "$DIR/time.out" kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -e -q -f '%k%s\n' > /dev/null
     end=$(date +%s.%N)
     note_time kcat "$(echo "$end - $start" | bc)"
+    note_services kcat "$before"
+    cpu[kcat]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
 
     ch "CREATE DATABASE ceil_http_$r" >/dev/null
     ch "CREATE TABLE ceil_http_$r.t AS bench_shape.b_public_bench_events" >/dev/null
-    start=$(date +%s.%N)
     local args=() f
     for f in "$DIR"/rows.part.*; do
       args+=(--data-binary "@$f" "$CH/?query=INSERT%20INTO%20ceil_http_$r.t%20FORMAT%20JSONEachRow" --next)
     done
     unset 'args[${#args[@]}-1]'
-    curl -sS --fail-with-body "${args[@]}" > /dev/null
+    before=$(services_cpu)
+    start=$(date +%s.%N)
+    /usr/bin/time -f '%U %S' -o "$DIR/time.out" curl -sS --fail-with-body "${args[@]}" > /dev/null
     end=$(date +%s.%N)
     note_time http "$(echo "$end - $start" | bc)"
+    note_services http "$before"
+    cpu[http]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
 
     ch "CREATE DATABASE ceil_client_$r" >/dev/null
     ch "CREATE TABLE ceil_client_$r.t AS bench_shape.b_public_bench_events" >/dev/null
+    before=$(services_cpu)
     start=$(date +%s.%N)
-    clickhouse-client --host 127.0.0.1 --port "$CH_TCP" \
+    /usr/bin/time -f '%U %S' -o "$DIR/time.out" clickhouse-client --host 127.0.0.1 --port "$CH_TCP" \
       --query "INSERT INTO ceil_client_$r.t FORMAT JSONEachRow" < "$DIR/rows.json"
     end=$(date +%s.%N)
     note_time client "$(echo "$end - $start" | bc)"
+    note_services client "$before"
+    cpu[client]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
     [[ $(ch "SELECT count() FROM ceil_client_$r.t") -eq $dumped ]] || say "WARNING: clickhouse-client inserted a different count"
     say "round $r done; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   done
 
-  local http_s
+  local http_s m k label
   http_s=$(echo "${secs[http]}" | median)
   echo
-  echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions: $events change events, $PARTITIONS partitions | seconds (median of $ROUNDS) | rows/s | rows/s after the first batch | process CPU s | peak RSS MB | rows/s × HTTP ceiling |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-  local k label
-  for k in stage_gzip stage_none; do
-    label="wal2dbz-sink ClickHouse stage alone, compression ${k#stage_}"
-    local m
-    m=$(echo "${secs[$k]}" | median)
-    printf "| %s | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f |\n" "$label" "$m" "$(echo "$events / $m" | bc -l)" \
-      "$(echo "${steady[$k]:-0}" | median)" "$(echo "${cpu[$k]}" | median)" "$(echo "${rss[$k]} / 1024" | bc -l)" "$(echo "$http_s / $m" | bc -l)"
-  done
-  for k in kcat http client; do
+  echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions: $events change events, $PARTITIONS partitions | seconds | rows/s | rows/s after the first batch | rows/s × HTTP ceiling | process CPU s | ClickHouse / Kafka CPU s | peak RSS MB |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for k in stage_gzip stage_none kcat http client; do
     case $k in
-      kcat) label="kcat reading the topic to /dev/null (Kafka side alone)" ;;
-      http) label="curl: the same rows as JSONEachRow over HTTP, $BATCH_ROWS-row requests (ClickHouse side alone)" ;;
+      stage_*) label="wal2dbz-sink ClickHouse stage alone, clickhouse.compression=${k#stage_}" ;;
+      kcat) label="kcat reading the topic to /dev/null (the Kafka side alone)" ;;
+      http) label="curl: the same rows as JSONEachRow over HTTP, $BATCH_ROWS-row requests (the ClickHouse side alone)" ;;
       client) label="clickhouse-client: the same JSONEachRow file, native protocol" ;;
     esac
     m=$(echo "${secs[$k]}" | median)
-    printf "| %s | %.2f | %.0f | | | | %.2f |\n" "$label" "$m" "$(echo "$events / $m" | bc -l)" "$(echo "$http_s / $m" | bc -l)"
+    printf "| %s | %.2f | %.0f | %s | %.2f | %.2f | %s | %s |\n" "$label" "$m" "$(echo "$events / $m" | bc -l)" \
+      "$([[ -n ${steady[$k]:-} ]] && printf %.0f "$(echo "${steady[$k]}" | median)")" "$(echo "$http_s / $m" | bc -l)" \
+      "$(echo "${cpu[$k]}" | median)" "$(echo "${srvcpu[$k]}" | median_pair)" \
+      "$([[ -n ${rss[$k]:-} ]] && printf %.0f "$(echo "${rss[$k]} / 1024" | bc -l)")"
   done
+  echo "(medians of $ROUNDS round(s); seconds from the start of the process, group join and table creation included, until ClickHouse accepted the last row)"
 }
 
 latency() {
@@ -292,7 +320,7 @@ SQL
     done
     rm -f "$DIR/stop"
     python3 test/bench/ch_poll.py "$CH" "$slot.${slot}_public_lat_events" "$(echo "$LAT_POLL_MS / 1000" | bc -l)" \
-      "$DIR/stop" > "$DIR/seen_$bms.txt" 2> "$DIR/poll_$bms.err" &
+      "$DIR/stop" "$start_id" > "$DIR/seen_$bms.txt" 2> "$DIR/poll_$bms.err" &
     local poller=$!
     PIDS+=("$poller")
     local t0 t1
