@@ -207,6 +207,18 @@ EOF
     return 0
   }
 
+  reference() {  # reference KEY command...: time a reference run, with its CPU and the services'
+    local key=$1 before start end
+    shift
+    before=$(services_cpu)
+    start=$(date +%s.%N)
+    /usr/bin/time -f '%U %S' -o "$DIR/time.out" "$@" > /dev/null
+    end=$(date +%s.%N)
+    note_time "$key" "$(echo "$end - $start" | bc)"
+    note_services "$key" "$before"
+    cpu[$key]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
+  }
+
   # the rows as the stage writes them, from a copy without merges (nothing collapsed): the ceiling's input
   stage_run "" bench_shape
   ch "CREATE DATABASE bench_dump" >/dev/null
@@ -226,14 +238,7 @@ EOF
     stage_run stage_gzip "bench_gzip_$r" "clickhouse.compression=gzip"
     stage_run stage_none "bench_none_$r" "clickhouse.compression=none"
 
-    local before
-    before=$(services_cpu)
-    start=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$DIR/time.out" kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -e -q -f '%k%s\n' > /dev/null
-    end=$(date +%s.%N)
-    note_time kcat "$(echo "$end - $start" | bc)"
-    note_services kcat "$before"
-    cpu[kcat]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
+    reference kcat kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -e -q -f '%k%s\n'
 
     ch "CREATE DATABASE ceil_http_$r" >/dev/null
     ch "CREATE TABLE ceil_http_$r.t AS bench_shape.b_public_bench_events" >/dev/null
@@ -242,24 +247,12 @@ EOF
       args+=(--data-binary "@$f" "$CH/?query=INSERT%20INTO%20ceil_http_$r.t%20FORMAT%20JSONEachRow" --next)
     done
     unset 'args[${#args[@]}-1]'
-    before=$(services_cpu)
-    start=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$DIR/time.out" curl -sS --fail-with-body "${args[@]}" > /dev/null
-    end=$(date +%s.%N)
-    note_time http "$(echo "$end - $start" | bc)"
-    note_services http "$before"
-    cpu[http]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
+    reference http curl -sS --fail-with-body "${args[@]}"
 
     ch "CREATE DATABASE ceil_client_$r" >/dev/null
     ch "CREATE TABLE ceil_client_$r.t AS bench_shape.b_public_bench_events" >/dev/null
-    before=$(services_cpu)
-    start=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$DIR/time.out" clickhouse-client --host 127.0.0.1 --port "$CH_TCP" \
+    reference client clickhouse-client --host 127.0.0.1 --port "$CH_TCP" \
       --query "INSERT INTO ceil_client_$r.t FORMAT JSONEachRow" < "$DIR/rows.json"
-    end=$(date +%s.%N)
-    note_time client "$(echo "$end - $start" | bc)"
-    note_services client "$before"
-    cpu[client]+="$(awk '{ print $1 + $2 }' "$DIR/time.out") "
     [[ $(ch "SELECT count() FROM ceil_client_$r.t") -eq $dumped ]] || say "WARNING: clickhouse-client inserted a different count"
     say "round $r done; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   done
