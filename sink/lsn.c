@@ -91,6 +91,14 @@ lsn_advance(SinkLsn *lsn)
 		lsn->ntxns--;
 		free(txn);
 	}
+
+	/* everything received before the last keepalive is delivered */
+	if (lsn->head == NULL && lsn->keepalive != SINK_LSN_INVALID)
+	{
+		if (!lsn->failed && lsn->keepalive > lsn->flush)
+			lsn->flush = lsn->keepalive;
+		lsn->keepalive = SINK_LSN_INVALID;
+	}
 }
 
 /* Account for one RECORD frame. */
@@ -185,14 +193,23 @@ sink_lsn_delivered(SinkLsn *lsn, SinkLsnTxn *txn, bool ok)
 		lsn_advance(lsn);
 }
 
-/* Confirm a keepalive's position when nothing is in flight. */
+/*
+ * Confirm a keepalive's position when nothing is in flight, or remember it
+ * until what is in flight is delivered.  Not in the middle of a
+ * transaction: its COMMIT is still to come.
+ */
 void
 sink_lsn_keepalive(SinkLsn *lsn, SinkLsnPtr wal_end)
 {
-	if (lsn->failed || lsn->head != NULL)
+	if (lsn->failed)
 		return;
-	if (wal_end > lsn->flush)
-		lsn->flush = wal_end;
+	if (lsn->head == NULL)
+	{
+		if (wal_end > lsn->flush)
+			lsn->flush = wal_end;
+	}
+	else if (lsn->open == NULL && wal_end > lsn->keepalive)
+		lsn->keepalive = wal_end;
 }
 
 /* Drop the transaction cut short by a lost connection. */
@@ -204,6 +221,7 @@ sink_lsn_disconnected(SinkLsn *lsn)
 		lsn->open->abandoned = true;
 		lsn->open = NULL;
 	}
+	lsn->keepalive = SINK_LSN_INVALID;	/* the new session sends its own */
 	lsn_advance(lsn);
 }
 

@@ -54,6 +54,8 @@ typedef struct SinkLsn
 	SinkLsnTxn *tail;			/* newest entry */
 	SinkLsnTxn *open;			/* transaction receiving records, if any */
 	SinkLsnPtr	flush;			/* durable: may be confirmed */
+	SinkLsnPtr	keepalive;		/* a keepalive position to confirm once
+								 * everything before it is delivered */
 	uint64_t	in_flight;		/* records without a delivery report */
 	uint64_t	ntxns;			/* entries in the FIFO */
 	bool		failed;			/* a delivery failed: flush is frozen */
@@ -94,8 +96,10 @@ extern void sink_lsn_delivered(SinkLsn *lsn, SinkLsnTxn *txn, bool ok);
 
 /**
  * @brief A keepalive said the server has sent everything up to \p wal_end.
- * Confirmed only while nothing is in flight, so that an idle or fully
- * filtered database does not make the slot hold WAL.
+ * Confirmed at once while nothing is in flight, so that an idle or fully
+ * filtered database does not make the slot hold WAL; between transactions
+ * with records in flight, confirmed once they are all delivered (the server
+ * sends no other keepalive while it has nothing new).
  */
 extern void sink_lsn_keepalive(SinkLsn *lsn, SinkLsnPtr wal_end);
 

@@ -155,7 +155,7 @@ static void
 test_keepalive(void)
 {
 	SinkLsn		lsn;
-	SinkLsnTxn *a;
+	SinkLsnTxn *a, *b;
 
 	sink_lsn_init(&lsn, 0x100);
 	sink_lsn_keepalive(&lsn, 0x9000);
@@ -169,9 +169,34 @@ test_keepalive(void)
 	tap_is_u64(sink_lsn_flush(&lsn), 0x9000,
 			   "in flight: keepalive not confirmed");
 	sink_lsn_delivered(&lsn, a, true);
-	tap_is_u64(sink_lsn_flush(&lsn), 0xA000, "delivered: flush at its commit");
-	sink_lsn_keepalive(&lsn, 0xB000);
-	tap_is_u64(sink_lsn_flush(&lsn), 0xB000, "idle again: keepalive confirmed");
+	tap_is_u64(sink_lsn_flush(&lsn), 0xB000,
+			   "delivered: the keepalive that came meanwhile is confirmed");
+	sink_lsn_keepalive(&lsn, 0xC000);
+	tap_is_u64(sink_lsn_flush(&lsn), 0xC000, "idle again: keepalive confirmed");
+
+	/*
+	 * The server sends a keepalive only when it has something new: one
+	 * that arrives while a committed transaction is in flight must not be
+	 * lost, or the slot lags until more WAL is written.  Later
+	 * transactions keep it waiting; a half-received one makes it useless.
+	 */
+	a = records(&lsn, 0xD000, 1);
+	sink_lsn_commit(&lsn, 0xD000, err, sizeof(err));
+	sink_lsn_keepalive(&lsn, 0xD800);
+	b = records(&lsn, 0xE000, 1);
+	sink_lsn_commit(&lsn, 0xE000, err, sizeof(err));
+	sink_lsn_delivered(&lsn, a, true);
+	tap_is_u64(sink_lsn_flush(&lsn), 0xD000,
+			   "a later transaction in flight: only the first commit");
+	sink_lsn_delivered(&lsn, b, true);
+	tap_is_u64(sink_lsn_flush(&lsn), 0xE000,
+			   "all delivered: the later commit, beyond the keepalive");
+	a = records(&lsn, 0xF000, 1);
+	sink_lsn_keepalive(&lsn, 0xF800);
+	sink_lsn_delivered(&lsn, a, true);
+	sink_lsn_commit(&lsn, 0xF000, err, sizeof(err));
+	tap_is_u64(sink_lsn_flush(&lsn), 0xF000,
+			   "a keepalive in the middle of a transaction is not kept");
 	sink_lsn_destroy(&lsn);
 }
 
