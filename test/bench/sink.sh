@@ -20,7 +20,8 @@
 # Columns: median seconds; change events per second (ROWS + ROWS/5 + ROWS/10 + ROWS/100 events;
 # Kafka also gets a tombstone per delete); median CPU seconds (user + system) of the sink or
 # pg_recvlogical process itself, which tells the client's share from the server's and the
-# broker's; peak RSS (largest of the rounds); bytes written (the file, or the topic's log
+# broker's; median CPU seconds of the Kafka broker's JVM during the sink's run (on the same
+# CPUs as everything else); peak RSS (largest of the rounds); bytes written (the file, or the topic's log
 # segments on the broker's disk); the events/s ratio sink / pg_recvlogical for the same
 # schemas setting.
 #
@@ -51,6 +52,9 @@ eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_se
 unset WAL2DBZ_PG_OWNER
 export PGDATABASE=postgres
 BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
+KAFKA_PID=$(cat "$DIR/kafka/kafka.pid")
+CLK_TCK=$(getconf CLK_TCK)
+broker_cpu() { awk -v hz="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$KAFKA_PID/stat"; }
 PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
 T0=$(date +%s)
 say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
@@ -129,7 +133,7 @@ UPDATES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i
 DELETES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i % 10 = 0")
 EVENTS=$((ROWS + UPDATES + DELETES + ROWS / 100))
 
-declare -A secs rss bytes cpu
+declare -A secs rss bytes cpu bcpu
 timed() {  # timed KEY command...: seconds and peak RSS (kB) of one run
   local key=$1 start end
   shift
@@ -160,8 +164,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     rm -f "$DIR/out"
     for c in "${COMPRESSIONS[@]}"; do
       p="b_${s}_${c}_$r"
+      b0=$(broker_cpu)
       timed "sink_${s}_$c" "$SINK" --config "$DIR/$p.properties" --endpos="$END" 2>>"$DIR/sink.err" ||
         { tail -5 "$DIR/sink.err" >&2; exit 1; }
+      bcpu[sink_${s}_$c]+="$(echo "$(broker_cpu) - $b0" | bc) "
       got=$(topic_records "$p.public.bench_events")
       want=$((1 + EVENTS + DELETES))  # the warm-up row, the events, a tombstone per delete
       [[ $got -eq $want ]] || echo "# WARNING: $p.public.bench_events has $got records, expected $want" >&2
@@ -172,18 +178,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions ($EVENTS events), $PARTITIONS partitions | seconds (median of $ROUNDS) | events/s | process CPU s | peak RSS MB | MB written | sink ÷ pg_recvlogical events/s |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions ($EVENTS events), $PARTITIONS partitions | seconds (median of $ROUNDS) | events/s | process CPU s | broker CPU s | peak RSS MB | MB written | sink ÷ pg_recvlogical events/s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for s in "${SCHEMAS[@]}"; do
   base=$(echo "${secs[recv_$s]}" | median)
-  printf "| pg_recvlogical → file, framed, schemas %s | %.2f | %.0f | %.2f | %.1f | %.0f | (ceiling) |\n" "$s" \
+  printf "| pg_recvlogical → file, framed, schemas %s | %.2f | %.0f | %.2f | – | %.1f | %.0f | (ceiling) |\n" "$s" \
     "$base" "$(echo "$EVENTS / $base" | bc -l)" "$(echo "${cpu[recv_$s]}" | median)" \
     "$(echo "${rss[recv_$s]} / 1024" | bc -l)" "$(echo "${bytes[recv_$s]} / 1048576" | bc -l)"
   for c in "${COMPRESSIONS[@]}"; do
     k="sink_${s}_$c"
     m=$(echo "${secs[$k]}" | median)
-    printf "| wal2dbz-sink → Kafka, schemas %s, compression %s | %.2f | %.0f | %.2f | %.1f | %.0f | %.2f |\n" "$s" "$c" \
-      "$m" "$(echo "$EVENTS / $m" | bc -l)" "$(echo "${cpu[$k]}" | median)" "$(echo "${rss[$k]} / 1024" | bc -l)" \
+    printf "| wal2dbz-sink → Kafka, schemas %s, compression %s | %.2f | %.0f | %.2f | %.2f | %.1f | %.0f | %.2f |\n" "$s" "$c" \
+      "$m" "$(echo "$EVENTS / $m" | bc -l)" "$(echo "${cpu[$k]}" | median)" "$(echo "${bcpu[$k]}" | median)" \
+      "$(echo "${rss[$k]} / 1024" | bc -l)" \
       "$(echo "${bytes[$k]} / 1048576" | bc -l)" "$(echo "$base / $m" | bc -l)"
   done
 done
