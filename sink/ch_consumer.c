@@ -153,6 +153,11 @@ struct SinkCh
 	pthread_t	thread;
 	atomic_int	stop;			/* set by sink_ch_stop() */
 	int			exit_code;
+	SinkChFailureFn on_failure; /* the owner's, or NULL (sink_ch_on_failure) */
+	void	   *on_failure_arg;
+	const char *log_context;	/* the starting thread's, for the stage's */
+	SinkLogHook log_hook;
+	void	   *log_hook_arg;
 };
 
 /* the signal flags when the stage runs alone */
@@ -1248,10 +1253,28 @@ stage_thread(void *arg)
 {
 	SinkCh	   *ch = arg;
 
+	/* its messages are the starting thread's owner's (worker: a connector) */
+	sink_log_set_context(ch->log_context);
+	sink_log_set_hook(ch->log_hook, ch->log_hook_arg);
 	ch->exit_code = stage_main(ch);
-	if (ch->exit_code != 0)
+	if (ch->exit_code != 0 && ch->on_failure && !atomic_load(&ch->stop))
+	{
+		sink_log_error("clickhouse stage stopped after an error");
+		ch->on_failure(ch->on_failure_arg);
+	}
+	else if (ch->exit_code != 0)
 		sink_log_error("clickhouse stage stopped after an error; the source stage goes on, and the process will exit with status 1");
+	sink_log_set_hook(NULL, NULL);
+	sink_log_set_context(NULL);
 	return NULL;
+}
+
+/* Name the owner's failure callback. */
+void
+sink_ch_on_failure(SinkCh *ch, SinkChFailureFn fn, void *arg)
+{
+	ch->on_failure = fn;
+	ch->on_failure_arg = arg;
 }
 
 /* Start the thread, with SIGINT and SIGTERM blocked in it. */
@@ -1262,6 +1285,7 @@ sink_ch_start(SinkCh *ch)
 	sigset_t	old;
 	int			err;
 
+	sink_log_get_thread(&ch->log_context, &ch->log_hook, &ch->log_hook_arg);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);

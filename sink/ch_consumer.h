@@ -50,10 +50,25 @@ extern int	sink_ch_run(SinkCh *ch);
 /**
  * @brief Run the stage in its own thread, beside the source stage.  The
  * thread blocks SIGINT and SIGTERM: the source stage's handlers take
- * them, and main calls sink_ch_stop().
+ * them, and main calls sink_ch_stop().  It logs with the calling thread's
+ * context and hook (sink_log_set_context(), sink_log_set_hook()).
  * @returns false if the thread could not be started (logged).
  */
 extern bool sink_ch_start(SinkCh *ch);
+
+/*
+ * Called on the stage's thread when it stops on an error of its own (one
+ * retrying cannot fix), not after sink_ch_stop() asked it to stop.
+ */
+typedef void (*SinkChFailureFn) (void *arg);
+
+/**
+ * @brief Have \p fn(\p arg) called when the thread stops on an error, so
+ * that its owner can stop too (worker mode: the connector goes FAILED).
+ * Without one the source stage goes on and the process exits 1 at the
+ * end.  Call before sink_ch_start().
+ */
+extern void sink_ch_on_failure(SinkCh *ch, SinkChFailureFn fn, void *arg);
 
 /**
  * @brief Ask the thread to flush what it holds and stop, and wait for it.

@@ -71,6 +71,8 @@ static const PropDef prop_defs[] = {
 	{"database.sslrootcert", PT_STRING, 0, NULL, 0, 0},
 	{"database.sslcert", PT_STRING, 0, NULL, 0, 0},
 	{"database.sslkey", PT_STRING, 0, NULL, 0, 0},
+	/* pgjdbc's connectTimeout as Debezium passes it through: seconds, 0 none */
+	{"database.connectTimeout", PT_INT, 0, NULL, 0, 86400},
 
 	/* connector identity */
 	{"name", PT_STRING, 0, NULL, 0, 0},

@@ -83,6 +83,15 @@ sink_log_set_hook(SinkLogHook hook, void *arg)
 	log_hook_arg = arg;
 }
 
+/* This thread's context and hook, to hand them to a thread it starts. */
+void
+sink_log_get_thread(const char **context, SinkLogHook *hook, void **arg)
+{
+	*context = log_context;
+	*hook = log_hook;
+	*arg = log_hook_arg;
+}
+
 /* The program name. */
 const char *
 sink_progname(void)

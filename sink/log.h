@@ -67,6 +67,13 @@ extern void sink_log_set_context(const char *context);
 /** @brief Give the calling thread's errors and hints to \p hook; NULL: none. */
 extern void sink_log_set_hook(SinkLogHook hook, void *arg);
 
+/**
+ * @brief The calling thread's context and hook, for a helper thread that
+ * works for the same owner (a connector's ClickHouse stage) to set them.
+ */
+extern void sink_log_get_thread(const char **context, SinkLogHook *hook,
+								void **arg);
+
 /** @brief The program name given to sink_log_init(). */
 extern const char *sink_progname(void);
 

@@ -6,6 +6,12 @@
  * Keyword/value arrays, not a connection string, so that no value needs
  * quoting and the password never appears in a string we could log.
  *
+ * The connection is made with PQconnectStartParams() and PQconnectPoll()
+ * rather than PQconnectdbParams(), so that it has a deadline of its own
+ * (libpq enforces connect_timeout only in its blocking calls) and gives
+ * up at once when the thread's owner asks it to stop: a host that never
+ * answers must not hold up a connector's stop or the worker's shutdown.
+ *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
  * IDENTIFICATION
@@ -13,7 +19,11 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -39,14 +49,122 @@ static const struct
 
 #define NUM_PG_KEYWORDS ((int) (sizeof(pg_keywords) / sizeof(pg_keywords[0])))
 
+/*
+ * database.connectTimeout: pgjdbc's connectTimeout, which Debezium passes
+ * through from its database.* properties, in seconds, with its default
+ */
+#define CONNECT_TIMEOUT_PROPERTY	"database.connectTimeout"
+#define DEFAULT_CONNECT_TIMEOUT_S	10
+
+/* how often a connection attempt looks at the stop flag */
+#define CONNECT_TICK_MS		100
+
+/* the calling thread's stop flag (sink_pg_set_interrupt) */
+static __thread volatile sig_atomic_t *connect_interrupt = NULL;
+
+/* Give up connecting when *flag is set; see pgconn.h. */
+void
+sink_pg_set_interrupt(volatile sig_atomic_t *flag)
+{
+	connect_interrupt = flag;
+}
+
+/* Monotonic milliseconds. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The connect timeout in seconds (0: none); config.c checked the range. */
+static int
+connect_timeout_s(const SinkConfig *cfg)
+{
+	const char *v = sink_config_get(cfg, CONNECT_TIMEOUT_PROPERTY);
+
+	return v ? atoi(v) : DEFAULT_CONNECT_TIMEOUT_S;
+}
+
+/*
+ * Drive PQconnectPoll() to the end, as libpq's documentation describes
+ * (start as if it had asked to write), waking every CONNECT_TICK_MS to
+ * look at the stop flag and the deadline.  Returns true once connected;
+ * false after logging why not.
+ */
+static bool
+connect_poll(PGconn *conn, int timeout_s)
+{
+	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+	int64_t		deadline = timeout_s > 0 ? mono_ms() + (int64_t) timeout_s * 1000 : 0;
+
+	for (;;)
+	{
+		struct pollfd pfd;
+		int			wait_ms = CONNECT_TICK_MS;
+		int			rc;
+
+		if (status == PGRES_POLLING_OK)
+			return true;
+		if (status == PGRES_POLLING_FAILED)
+		{
+			sink_log_error("could not connect to the server: %s",
+						   PQerrorMessage(conn));
+			return false;
+		}
+		if (connect_interrupt && *connect_interrupt)
+		{
+			sink_log_info("connection attempt to the server at \"%s\", port %s abandoned: a stop was requested",
+						  PQhost(conn), PQport(conn));
+			return false;
+		}
+		if (deadline)
+		{
+			int64_t		left = deadline - mono_ms();
+
+			if (left <= 0)
+			{
+				sink_log_error("could not connect to the server at \"%s\", port %s: no answer within %d s (\"%s\")",
+							   PQhost(conn), PQport(conn), timeout_s,
+							   CONNECT_TIMEOUT_PROPERTY);
+				return false;
+			}
+			if (left < wait_ms)
+				wait_ms = (int) left;
+		}
+
+		/* the socket may change from one host or address to the next */
+		pfd.fd = PQsocket(conn);
+		pfd.events = status == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+		{
+			status = PQconnectPoll(conn);
+			continue;
+		}
+		rc = poll(&pfd, 1, wait_ms);
+		if (rc < 0 && errno != EINTR)
+		{
+			sink_log_error("could not connect to the server: poll() failed: %m");
+			return false;
+		}
+		if (rc > 0)
+			status = PQconnectPoll(conn);
+	}
+}
+
 /* Connect; see pgconn.h. */
 PGconn *
 sink_pg_connect(const SinkConfig *cfg, bool replication)
 {
-	const char *keywords[NUM_PG_KEYWORDS + 4];
-	const char *values[NUM_PG_KEYWORDS + 4];
+	const char *keywords[NUM_PG_KEYWORDS + 5];
+	const char *values[NUM_PG_KEYWORDS + 5];
 	int			n = 0;
 	int			i;
+	int			timeout_s = connect_timeout_s(cfg);
+	char		timeout_text[16];
 	PGconn	   *conn;
 
 	for (i = 0; i < NUM_PG_KEYWORDS; i++)
@@ -68,19 +186,30 @@ sink_pg_connect(const SinkConfig *cfg, bool replication)
 	keywords[n] = "fallback_application_name";
 	values[n] = cfg->name ? cfg->name : "wal2dbz-sink";
 	n++;
+	/* for libpq's own blocking calls; connect_poll() keeps the deadline */
+	snprintf(timeout_text, sizeof(timeout_text), "%d", timeout_s);
+	keywords[n] = "connect_timeout";
+	values[n] = timeout_text;
+	n++;
 	keywords[n] = NULL;
 	values[n] = NULL;
 
-	conn = PQconnectdbParams(keywords, values, 0);
+	conn = PQconnectStartParams(keywords, values, 0);
 	if (conn == NULL)
 	{
 		sink_log_error("could not connect to the server: out of memory");
 		return NULL;
 	}
-	if (PQstatus(conn) != CONNECTION_OK)
+	if (PQstatus(conn) == CONNECTION_BAD)
 	{
+		/* an option libpq refuses, or a host it cannot resolve */
 		sink_log_error("could not connect to the server: %s",
 					   PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	if (!connect_poll(conn, timeout_s))
+	{
 		PQfinish(conn);
 		return NULL;
 	}

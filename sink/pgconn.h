@@ -13,6 +13,7 @@
 #ifndef SINK_PGCONN_H
 #define SINK_PGCONN_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -23,10 +24,20 @@
  * @brief Connect with the database.* properties; unset ones fall back to
  * libpq's defaults (PGHOST, PGPORT, ...).  With \p replication the
  * connection is a database-specific walsender (replication=database).
+ * The attempt gives up after database.connectTimeout seconds (default
+ * 10, 0: never), and as soon as the flag of sink_pg_set_interrupt() is set.
  *
  * @returns an open connection the caller must PQfinish(), or NULL after
  *          logging PQerrorMessage().
  */
 extern PGconn *sink_pg_connect(const SinkConfig *cfg, bool replication);
+
+/**
+ * @brief Make the calling thread's connection attempts give up as soon as
+ * *\p flag is set (its owner's stop flag; NULL: none).  Thread-local, so
+ * that each connector's thread and its snapshot and heartbeat connections
+ * answer to their own connector's stop.
+ */
+extern void sink_pg_set_interrupt(volatile sig_atomic_t *flag);
 
 #endif							/* SINK_PGCONN_H */

@@ -1054,6 +1054,8 @@ sink_repl_run(const SinkConfig *cfg, SinkKafka *sk, SinkLsn *lsn,
 	rs.stop = opts->stop ? opts->stop : &time_to_stop;
 	rs.abort = opts->abort ? opts->abort : &time_to_abort;
 	sink_kafka_set_interrupt(sk, rs.stop);
+	/* a connection attempt (stream, snapshot, heartbeat) ends on a stop too */
+	sink_pg_set_interrupt(rs.stop);
 	if (opts->stop == NULL)
 		atexit(disconnect_atexit);
 

@@ -95,6 +95,7 @@ typedef struct Connector
 	volatile sig_atomic_t abort;
 	atomic_bool finished;		/* the thread has returned */
 	atomic_bool failed;			/* it returned after an error */
+	atomic_bool stage_failed;	/* its ClickHouse stage stopped on an error */
 	bool		active;			/* it has streamed or snapshotted */
 
 	pthread_mutex_t trace_mutex;
@@ -112,6 +113,8 @@ struct SinkWorker
 	char	   *cluster_id;		/* NULL if Kafka did not say */
 	char		worker_id[300]; /* host:port */
 	int			port;
+	volatile sig_atomic_t shutting_down;	/* ends requests' connection
+											 * attempts */
 };
 
 /* Kafka Connect's error body. */
@@ -235,6 +238,20 @@ connector_origin(const char *name, char *buf, size_t len)
 }
 
 /*
+ * The ClickHouse stage stopped on an error (on the stage's thread): the
+ * connector stops as a whole (the source drains and confirms) and goes
+ * FAILED with the stage's errors as its trace, as after a source error.
+ */
+static void
+stage_failed(void *arg)
+{
+	Connector  *c = arg;
+
+	atomic_store(&c->stage_failed, true);
+	c->stop = 1;
+}
+
+/*
  * The thread of one connector: what main() does for a single sink's
  * source stage, with this connector's stop flags.
  */
@@ -271,8 +288,8 @@ connector_thread(void *arg)
 		opts.fail_on_lost_slot = true;
 
 		sink_lsn_init(&lsn, SINK_LSN_INVALID);
-		if (cfg.clickhouse_stage)
-			ch = sink_ch_new(&cfg, &c->metrics);
+		if (cfg.clickhouse_stage && (ch = sink_ch_new(&cfg, &c->metrics)) != NULL)
+			sink_ch_on_failure(ch, stage_failed, c);
 		if (!cfg.clickhouse_stage || ch)
 			sk = sink_kafka_new(&cfg, &lsn, &c->metrics);
 		if (sk && (!ch || sink_ch_start(ch)))
@@ -283,7 +300,7 @@ connector_thread(void *arg)
 			{
 				int			ch_rc = sink_ch_stop(ch);
 
-				if (rc == 0 && !c->stop)
+				if (rc == 0 && (!c->stop || atomic_load(&c->stage_failed)))
 					rc = ch_rc;
 			}
 		}
@@ -296,7 +313,7 @@ connector_thread(void *arg)
 	}
 	sink_config_free(&cfg);
 
-	if (rc != 0 && !c->stop)
+	if (rc != 0 && (!c->stop || atomic_load(&c->stage_failed)))
 	{
 		sink_log_error("connector failed; it stays FAILED until restarted (POST /connectors/%s/restart)",
 					   c->name);
@@ -321,6 +338,7 @@ start_task(Connector *c)
 	c->active = false;
 	atomic_store(&c->finished, false);
 	atomic_store(&c->failed, false);
+	atomic_store(&c->stage_failed, false);
 	pthread_mutex_lock(&c->trace_mutex);
 	c->trace[0] = '\0';
 	pthread_mutex_unlock(&c->trace_mutex);
@@ -997,6 +1015,7 @@ drop_slot(SinkWorker *w, Connector *c)
 		sink_config_free(&cfg);
 		return;
 	}
+	sink_pg_set_interrupt(&w->shutting_down);
 	conn = sink_pg_connect(&cfg, true);
 	if (conn != NULL)
 	{
@@ -1082,6 +1101,7 @@ sink_worker_offsets(SinkWorker *w, const char *name, json_t **body)
 	connector_origin(name, origin, sizeof(origin));
 	ok = sink_connect_build(&w->defaults, config, origin, &cfg);
 	json_decref(config);
+	sink_pg_set_interrupt(&w->shutting_down);
 	conn = ok ? sink_pg_connect(&cfg, false) : NULL;
 	if (conn == NULL)
 	{
@@ -1430,6 +1450,7 @@ sink_worker_main(const char *config_path, char **envp)
 	sink_log_info("received signal %d; stopping every connector", sig);
 
 	/* no more requests; then every connector drains and confirms at once */
+	w.shutting_down = 1;
 	sink_rest_stop(rest);
 	pthread_mutex_lock(&w.mutex);
 	for (c = w.connectors; c; c = c->next)
