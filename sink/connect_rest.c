@@ -29,6 +29,7 @@
  *	GET    /connector-plugins
  *	GET    /connector-plugins/{class}/config
  *	PUT    /connector-plugins/{class}/config/validate
+ *	GET    /metrics                                 Prometheus text, not JSON
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
@@ -115,6 +116,26 @@ respond(struct MHD_Connection *connection, int status, json_t *body)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 								"application/json");
 	ret = MHD_queue_response(connection, (unsigned int) status, response);
+	MHD_destroy_response(response);
+	return ret;
+}
+
+/* Send /metrics: Prometheus text format 0.0.4; \p text is freed. */
+static RestMhdResult
+respond_text(struct MHD_Connection *connection, char *text, size_t len)
+{
+	struct MHD_Response *response;
+	RestMhdResult ret;
+
+	response = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (response == NULL)
+	{
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+							"text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(connection, MHD_HTTP_OK, response);
 	MHD_destroy_response(response);
 	return ret;
 }
@@ -270,6 +291,10 @@ route(SinkWorker *w, struct MHD_Connection *connection, const char *method,
 		else
 			path_known = nseg <= 2;
 	}
+	else if (strcmp(seg[0], "metrics") == 0 && nseg == 1)
+	{
+		/* GET and HEAD are answered in text by handle_request() */
+	}
 	else if (strcmp(seg[0], "health") == 0 && nseg == 1)
 	{
 		if (IS("GET"))
@@ -373,6 +398,22 @@ handle_request(void *cls, struct MHD_Connection *connection,
 			break;
 		}
 		seg[nseg++] = tok;
+	}
+	if (nseg == 1 && strcmp(seg[0], "metrics") == 0 &&
+		(strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+	{
+		char	   *text = NULL;
+		size_t		len = 0;
+
+		status = sink_worker_metrics(rest->worker, &text, &len);
+		sink_log_debug("%s %s: %d", method, url, status);
+		free(path);
+		if (status == 200)
+			return respond_text(connection, text, len);
+		body = sink_worker_error(status, "Could not render the metrics: out of memory");
+		ret = respond(connection, status, body);
+		json_decref(body);
+		return ret;
 	}
 	if (nseg < 0)
 	{

@@ -419,9 +419,12 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 	extra_render = metrics->extra_render;
 	extra_arg = metrics->extra_arg;
 
-	pthread_mutex_unlock(&metrics->mutex);
-
-	/* the other stage's text, rendered under its own mutex */
+	/*
+	 * The other stage's text, rendered under its own mutex and still under
+	 * ours, so that the stage cannot be freed meanwhile (its destroy calls
+	 * sink_metrics_set_extra(NULL) first; worker mode stops connectors
+	 * while /metrics is served).  It never takes ours.
+	 */
 	if (extra_render)
 	{
 		size_t		extra_len = 0;
@@ -433,6 +436,8 @@ sink_metrics_render(SinkMetrics *metrics, size_t *len)
 			out_printf(&out, "%.*s", (int) extra_len, extra);
 		free(extra);
 	}
+
+	pthread_mutex_unlock(&metrics->mutex);
 
 	if (out.oom)
 	{

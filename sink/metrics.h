@@ -115,7 +115,8 @@ extern void sink_metrics_set_snapshot(SinkMetrics *metrics,
 
 /**
  * @brief Append another stage's metrics to /metrics (NULL \p fn: none).
- * \p fn runs on the HTTP thread, outside this struct's mutex.
+ * \p fn runs on the HTTP thread, under this struct's mutex (so that it is
+ * not called once this returned with NULL); it must not take that mutex.
  */
 extern void sink_metrics_set_extra(SinkMetrics *metrics,
 								   SinkMetricsRenderFn fn, void *arg);

@@ -44,6 +44,7 @@
 
 #include "ch_consumer.h"
 #include "connect_config.h"
+#include "connect_metrics.h"
 #include "connect_rest.h"
 #include "connect_store.h"
 #include "kafka.h"
@@ -494,6 +495,37 @@ sink_worker_health(SinkWorker *w, json_t **body)
 	*body = json_pack("{s:s,s:s}", "status", "healthy", "message",
 					  "Worker has completed startup and is ready to handle requests.");
 	return 200;
+}
+
+/* GET /metrics */
+int
+sink_worker_metrics(SinkWorker *w, char **text, size_t *len)
+{
+	SinkConnectMetrics *list;
+	Connector  *c;
+	int			n = 0;
+
+	pthread_mutex_lock(&w->mutex);
+	for (c = w->connectors; c; c = c->next)
+		n++;
+	list = calloc(n > 0 ? n : 1, sizeof(*list));
+	if (list == NULL)
+	{
+		pthread_mutex_unlock(&w->mutex);
+		return 500;
+	}
+	n = 0;
+	for (c = w->connectors; c; c = c->next, n++)
+	{
+		list[n].name = c->name;
+		list[n].state = connector_state(c);
+		/* valid while the thread is not joined: we hold the mutex */
+		list[n].metrics = c->has_thread ? &c->metrics : NULL;
+	}
+	*text = sink_connect_metrics_render(list, n, len);
+	pthread_mutex_unlock(&w->mutex);
+	free(list);
+	return *text ? 200 : 500;
 }
 
 /* GET /connectors[?expand=status|info] */

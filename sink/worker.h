@@ -15,6 +15,7 @@
 #define SINK_WORKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -65,6 +66,14 @@ extern int	sink_worker_plugin_config(SinkWorker *w, const char *plugin,
 									  json_t **body);
 extern int	sink_worker_validate(SinkWorker *w, const char *plugin,
 								 json_t *config, json_t **body);
+
+/**
+ * @brief GET /metrics: every connector's metrics in Prometheus text
+ * format, labelled connector="name" (connect_metrics.c).
+ * @returns the HTTP status; *text (malloc'd, the caller frees) and *len
+ * are set on 200.
+ */
+extern int	sink_worker_metrics(SinkWorker *w, char **text, size_t *len);
 
 /** @returns Kafka Connect's error body {"error_code": status, "message"}. */
 extern json_t *sink_worker_error(int status, const char *fmt,...)

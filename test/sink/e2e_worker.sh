@@ -18,7 +18,10 @@
 # lost.  a's password comes from a file through Kafka's FileConfigProvider
 # (${file:path:key}), and a's role must give it.  The validate endpoint
 # reports errors per property, GET .../config masks database.password,
-# errors have Kafka Connect's shape, and one
+# errors have Kafka Connect's shape, GET /metrics labels every series
+# with its connector, a connector whose host never answers is deleted at
+# once (and with database.connectTimeout fails naming it), SIGTERM does
+# not wait for a connection attempt, and one
 # configuration gives the same topics, keys and values over the REST API
 # as in a properties file run by the single sink.
 #
@@ -232,12 +235,33 @@ check 'wait_count a.public.items 8 30 && wait_count b.public.items 5 30' \
 	"rows written in both databases arrive: a's snapshot and changes, b's changes" ||
 	{ note "count $CNT"; diag "$WORK/worker.err"; }
 
+# /metrics on the REST port: every connector's series, labelled
+# produced CONNECTOR TOPIC: its records acknowledged by Kafka, from /metrics
+produced() {
+	curl -s "$API/metrics" | awk -v s="wal2dbz_records_produced_total{connector=\"$1\",topic=\"$2\"}" \
+		'$1 == s { print $2; found = 1 } END { if (!found) print 0 }'
+}
+curl -s -D "$WORK/metrics.head" "$API/metrics" >"$WORK/metrics.txt"
+check 'grep -qi "^content-type: text/plain; version=0.0.4" "$WORK/metrics.head" &&
+	grep -qx "wal2dbz_connector_state{connector=\"a\",state=\"RUNNING\"} 1" "$WORK/metrics.txt" &&
+	grep -qx "wal2dbz_connector_state{connector=\"b\",state=\"RUNNING\"} 1" "$WORK/metrics.txt" &&
+	grep -qx "wal2dbz_streaming{connector=\"a\"} 1" "$WORK/metrics.txt" &&
+	grep -qx "wal2dbz_streaming{connector=\"b\"} 1" "$WORK/metrics.txt" &&
+	[[ $(produced a a.public.items) -ge 8 && $(produced b b.public.items) -ge 5 ]]' \
+	"GET /metrics serves each connector's series labelled connector=\"name\", with its state and its records" ||
+	diag "$WORK/metrics.txt"
+check '[[ -z $(grep "^# TYPE" "$WORK/metrics.txt" | sort | uniq -d) && -z $(grep -v "^#" "$WORK/metrics.txt" | grep -v "{connector=\"[ab]\"") ]]' \
+	"/metrics names each metric family once, and every series has its connector" ||
+	diag "$WORK/metrics.txt"
+
 api PUT /connectors/b/pause
 check '[[ $CODE == 202 ]] && wait_state b PAUSED 30' "pause b: 202, then PAUSED" || diag "$WORK/worker.err"
 check 'wait_inactive b_slot 10 && [[ $(slot_col b_slot active) == f ]]' "a paused connector leaves its slot, not reading it"
 ins a 9 12
 ins b 6 9
 check 'wait_count a.public.items 12 30' "a's rows keep arriving while b is paused"
+check '[[ $(produced a a.public.items) -ge 12 ]] && grep -qx "wal2dbz_connector_state{connector=\"b\",state=\"PAUSED\"} 1" <(curl -s "$API/metrics")' \
+	"/metrics: a's count grows with its rows; b is PAUSED" || { note "a: $(produced a a.public.items)"; curl -s "$API/metrics" | grep connector_state; }
 sleep 1
 check '[[ $(count b.public.items) == 5 ]]' "b's rows do not arrive while it is paused"
 api PUT /connectors/b/resume
@@ -289,6 +313,36 @@ check '[[ $CODE == 204 ]]' "DELETE b answers 204"
 api GET /connectors/b
 check '[[ $CODE == 404 && $(slot_col b_slot slot_name) == "" ]]' \
 	"b is gone, and its slot dropped (slot.drop.on.stop)"
+
+# a host that takes the connection and never answers (a listener that
+# accepts nothing): a connector stuck connecting is deleted at once, and
+# with database.connectTimeout it fails in time, naming the timeout
+bg_start "$WORK/hole.port" python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+time.sleep(3600)'
+for ((i = 0; i < 50; i++)); do [[ -s $WORK/hole.port ]] && break; sleep 0.1; done
+HOLE_PORT=$(cat "$WORK/hole.port")
+api PUT /connectors/hole/config "$(connector shop_c hole hole_slot database.port "$HOLE_PORT")"
+sleep 2
+check '[[ $CODE == 201 && $(state hole) == UNASSIGNED/UNASSIGNED ]]' \
+	"a connector whose host never answers stays UNASSIGNED while it connects" || diag "$WORK/resp.json"
+T0=$(date +%s%N)
+CODE=$(curl -s -m 30 -o "$WORK/resp.json" -w '%{http_code}' -X DELETE "$API/connectors/hole")
+T1=$(date +%s%N)
+note "DELETE of the connector stuck connecting took $(((T1 - T0) / 1000000)) ms"
+check '[[ $CODE == 204 && $(((T1 - T0) / 1000000)) -lt 3000 ]]' \
+	"DELETE of a connector stuck connecting answers 204 within 3 s (default connect timeout 10 s)" ||
+	diag "$WORK/worker.err"
+api PUT /connectors/hole/config "$(connector shop_c hole hole_slot database.port "$HOLE_PORT" database.connectTimeout 2)"
+check 'wait_state hole FAILED 20' "with database.connectTimeout=2 it goes FAILED" || diag "$WORK/worker.err"
+api GET /connectors/hole/status
+check '[[ $(jget "d[\"tasks\"][0][\"trace\"]") == *"port $HOLE_PORT: no answer within 2 s (\"database.connectTimeout\")"* ]]' \
+	"its trace names the host, the port and the timeout" || diag "$WORK/resp.json"
+api DELETE /connectors/hole
 
 # the worker restarts: a is RUNNING again, no row lost
 sink_stop worker TERM
@@ -368,6 +422,15 @@ check 'grep -q "^topics cmp.public.items cmp.public.prices$" "$WORK/cmp.txt" && 
 
 check '! grep -q "secret-\|pw-from-file" "$WORK/worker.err" && [[ $(stat -c %a "$WORK/connectors.json") == 600 ]]' \
 	"no password in the log; the store is readable by its owner only"
-sink_stop worker TERM
-check '[[ $rc == 0 ]]' "the worker stops cleanly again"
+# SIGTERM with a connector stuck connecting: the worker does not wait for it
+api PUT /connectors/hole/config "$(connector shop_c hole hole_slot database.port "$HOLE_PORT" database.connectTimeout 60)"
+sleep 2
+T0=$(date +%s%N)
+kill -TERM "${SINK_PIDS[worker]}"
+sink_wait worker 20
+T1=$(date +%s%N)
+note "SIGTERM to exit with a connector stuck connecting: $(((T1 - T0) / 1000000)) ms"
+check '[[ $rc == 0 && $(((T1 - T0) / 1000000)) -lt 5000 ]]' \
+	"the worker stops cleanly again, within 5 s though a connector is stuck connecting (timeout 60 s)" ||
+	diag "$WORK/worker.err"
 tap_end
