@@ -9,7 +9,10 @@
 # Connectors one and two (databases shop_one and shop_two, created over
 # the REST API with clickhouse.url set) snapshot and stream their tables;
 # ClickHouse must end up equal to PostgreSQL for both (ch_compare.py),
-# through a pause and resume of one, and a restart of the worker.
+# through a pause and resume of one, and a restart of the worker.  Then
+# one's stage stops on an incompatible type change: one goes FAILED with
+# the stage's error as trace while two goes on, and once the column is
+# converted, POST .../restart brings one back.
 #
 # Usage: test/sink/e2e_worker_clickhouse.sh   (SINK=path, KEEP=1)
 # Prints TAP.
@@ -115,5 +118,28 @@ worker_start
 check 'wait_state one RUNNING 30 && wait_state two RUNNING 30 && equal one 60 && equal two 60' \
 	"after a restart of the worker both catch up" || diag "$WORK/worker.err"
 check '! grep -q "error:" "$WORK/worker.err"' "no errors logged" || diag "$WORK/worker.err"
+
+# one's stage meets a column type change it cannot follow (numeric to
+# text in PostgreSQL, a Decimal column in ClickHouse): one goes FAILED
+# with the stage's error as its trace, two goes on; once the column is
+# converted in ClickHouse, a restart brings one back and its rows land
+DB=shop_one sql "ALTER TABLE items ALTER COLUMN price TYPE text; INSERT INTO items VALUES (1001, 'text price', 'cheap')" >/dev/null
+check 'wait_state one FAILED 60' "one goes FAILED when its ClickHouse stage stops on an incompatible type change" ||
+	diag "$WORK/worker.err"
+api GET /connectors/one/status
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["connector"]["state"]); print(d["tasks"][0].get("trace", ""))' \
+	"$WORK/resp.json" >"$WORK/trace.txt" 2>/dev/null
+check '[[ $(head -1 "$WORK/trace.txt") == FAILED ]] &&
+	grep -q "column \"price\" of table ch_one.one_public_items is Nullable(Decimal(10, 2)), which cannot hold" "$WORK/trace.txt" &&
+	grep -q "hint: Convert the column (ALTER TABLE \`ch_one\`.\`one_public_items\` MODIFY COLUMN \`price\` Nullable(String))" "$WORK/trace.txt"' \
+	"its trace names the table, the column, the types and the fix" || diag "$WORK/trace.txt"
+DB=shop_two sql "INSERT INTO items VALUES (2001, 'two goes on', 1)" >/dev/null
+check '[[ $(state two) == RUNNING ]] && equal two 60' "two keeps running, its rows landing" || diag "$WORK/worker.err"
+ch_sql "ALTER TABLE ch_one.one_public_items MODIFY COLUMN price Nullable(String)" || bail "could not convert the column"
+api POST /connectors/one/restart
+check '[[ $CODE == 204 ]] && wait_state one RUNNING 30 && equal one 60' \
+	"after the column is converted, POST .../restart brings one back RUNNING and its rows land" ||
+	diag "$WORK/worker.err"
 sink_stop worker TERM
+check '[[ $rc == 0 ]]' "the worker stops with status 0" || diag "$WORK/worker.err"
 tap_end
