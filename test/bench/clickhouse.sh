@@ -27,8 +27,10 @@
 #    row's commit time is pg_xact_commit_timestamp(xmin), afterwards. test/bench/ch_poll.py polls the
 #    ClickHouse table every LAT_POLL_MS ms for ids it has not seen and notes when a poll first
 #    returns each one. Latency = that poll's receive time - the commit time, same clock; it
-#    overstates the truth by at most one poll interval plus one query's duration (printed). Runs
-#    once for each clickhouse.batch.ms in LAT_BATCH_MS.
+#    overstates the truth by at most one poll interval plus one query's duration (printed). Beside
+#    it, the source stage's share: commit -> the record's timestamp in Kafka (the broker's append
+#    time, set with kafka.admin.ConfigCommand from the cached Kafka jars). Runs once for each
+#    clickhouse.batch.ms in LAT_BATCH_MS.
 #
 # Usage: test/bench/clickhouse.sh [ROWS] [ROUNDS]    (defaults 200000 and 3; after make install)
 # Environment: SINK (default sink/wal2dbz-sink), PARTITIONS (3), BATCH_ROWS (the stage's default,
@@ -67,6 +69,7 @@ eval "$(test/lib/pg.sh start "$DIR/pg" "max_wal_size = 4GB" "shared_buffers = 51
 unset WAL2DBZ_PG_OWNER
 export PGDATABASE=postgres
 BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
+KLIB=${WAL2DBZ_CACHE:-$HOME/.cache/wal2dbz}/kafka-${KAFKA_VERSION:-4.1.1}/lib
 unset WAL2DBZ_CACHE  # the sink would take it for a property
 CH=$(test/lib/clickhouse.sh start "$DIR/ch" 2>/dev/null)
 CH_TCP=$(cat "$DIR/ch/tcp_port")
@@ -289,10 +292,17 @@ INSERT INTO public.lat_events (event_uuid, user_id, signal, amount, flag, name)
 SELECT gen_random_uuid(), i, random(), (random() * 1000)::numeric(12,2), i % 2 = 0, 'row ' || i
 FROM generate_series(1, $LAT_TX_ROWS) i;
 SQL
+  # topics created from now on stamp records with the broker's append time: commit -> in Kafka,
+  # the source stage's share of the latency
+  local stamp="broker append time"
+  java -Dlog4j2.configurationFile="$(dirname "$KLIB")/config/log4j2-tools.properties" -cp "$KLIB/*" \
+    kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --entity-type brokers --entity-default \
+    --alter --add-config log.message.timestamp.type=LogAppendTime > "$DIR/config.log" 2>&1 ||
+    { stamp="producer create time"; say "could not set LogAppendTime; commit -> Kafka uses the producer's create time"; }
   local bms tps=$((LAT_RATE / LAT_TX_ROWS))
   echo
-  echo "| end-to-end, $LAT_RATE rows/s for $LAT_SECONDS s ($tps transactions/s of $LAT_TX_ROWS rows), $PARTITIONS partitions | rows | achieved rows/s | p50 ms | p90 ms | p99 ms | max ms | poll interval, median query ms |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo "| end-to-end, $LAT_RATE rows/s for $LAT_SECONDS s ($tps transactions/s of $LAT_TX_ROWS rows), $PARTITIONS partitions | rows | achieved rows/s | p50 ms | p90 ms | p99 ms | max ms | commit → Kafka ($stamp) p50 / p99 ms | poll interval, median query ms |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   for bms in $LAT_BATCH_MS; do
     local slot="lat_$bms" port pid start_id last_id
     port=$(free_port)
@@ -327,7 +337,8 @@ SQL
     kill -TERM "$pid"
     wait "$pid" || true
     $PSQL -c "COPY (SELECT id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) FROM public.lat_events WHERE id > $start_id) TO STDOUT" > "$DIR/commits_$bms.txt"
-    python3 - "$DIR/commits_$bms.txt" "$DIR/seen_$bms.txt" "$(echo "$t1 - $t0" | bc)" "$bms" "$LAT_POLL_MS" "$(cat "$DIR/poll_$bms.err")" <<'PY'
+    kcat -C -b "$BOOTSTRAP" -t "$slot.public.lat_events" -o beginning -e -q -f '%T\t%k\n' > "$DIR/kafka_$bms.tsv"
+    python3 - "$DIR/commits_$bms.txt" "$DIR/seen_$bms.txt" "$(echo "$t1 - $t0" | bc)" "$bms" "$LAT_POLL_MS" "$(cat "$DIR/poll_$bms.err")" "$DIR/kafka_$bms.tsv" <<'PY'
 import sys
 commits = {}
 for line in open(sys.argv[1]):
@@ -339,11 +350,21 @@ for line in open(sys.argv[2]):
     seen[int(i)] = float(got)
 lat = sorted(1000 * (seen[i] - t) for i, t in commits.items() if i in seen)
 missing = len(commits) - len(lat)
-def pct(p): return lat[min(len(lat) - 1, int(len(lat) * p))]
+def pct(p, xs=lat): return xs[min(len(xs) - 1, int(len(xs) * p))]
+import json
+kafka = []
+for line in open(sys.argv[7]):
+    ts, key = line.rstrip("\n").split("\t", 1)
+    k = json.loads(key)
+    i = int(k.get("payload", k)["id"])
+    if i in commits:
+        kafka.append(int(ts) - 1000 * commits[i])
+kafka.sort()
+to_kafka = f"{pct(0.5, kafka):.0f} / {pct(0.99, kafka):.0f}" if kafka else "?"
 secs = float(sys.argv[3])
 poll = sys.argv[6].split("query median ")[1].split(" ms")[0] if "query median" in sys.argv[6] else "?"
 print(f"| wal2dbz-sink (both stages), clickhouse.batch.ms={sys.argv[4]} | {len(commits)} | {len(commits) / secs:.0f} | "
-      f"{pct(0.5):.0f} | {pct(0.9):.0f} | {pct(0.99):.0f} | {lat[-1]:.0f} | {sys.argv[5]} ms, {poll} ms |")
+      f"{pct(0.5):.0f} | {pct(0.9):.0f} | {pct(0.99):.0f} | {lat[-1]:.0f} | {to_kafka} | {sys.argv[5]} ms, {poll} ms |")
 if missing:
     print(f"# WARNING: {missing} committed rows never seen in ClickHouse", file=sys.stderr)
 PY
