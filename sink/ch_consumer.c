@@ -642,6 +642,44 @@ commit_offsets(SinkCh *ch)
 	rd_kafka_topic_partition_list_destroy(list);
 }
 
+/*
+ * Partitions the flush wrote only up to an offset (ch_table.c holds a key
+ * change until its old key's row is in ClickHouse): commit up to there,
+ * and read them again from there.
+ */
+static void
+hold_back(SinkCh *ch)
+{
+	const ChHold *holds;
+	size_t		n = ch_tables_holds(ch->tables, &holds);
+	rd_kafka_topic_partition_list_t *seek;
+	rd_kafka_error_t *error;
+	size_t		i;
+
+	if (n == 0)
+		return;
+	seek = rd_kafka_topic_partition_list_new((int) n);
+	for (i = 0; i < n; i++)
+	{
+		ChPartition *part = get_part(ch, holds[i].topic, holds[i].partition);
+
+		if (part && (part->next < 0 || part->next > holds[i].offset))
+			part->next = holds[i].offset;
+		if (part && part->first < 0)
+			part->first = holds[i].offset;
+		rd_kafka_topic_partition_list_add(seek, holds[i].topic,
+										  holds[i].partition)->offset = holds[i].offset;
+	}
+	if ((error = rd_kafka_seek_partitions(ch->rk, seek, 5000)) != NULL)
+	{
+		sink_log_warning("clickhouse stage: could not rewind a held partition: %s",
+						 rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	rd_kafka_topic_partition_list_destroy(seek);
+	ch_tables_clear_holds(ch->tables);
+}
+
 /* Write the batch, then commit; one attempt.  Counts the latency. */
 static ChResult
 flush_once(SinkCh *ch)
@@ -653,6 +691,7 @@ flush_once(SinkCh *ch)
 	r = ch_tables_flush(ch->tables);
 	if (r != CH_OK)
 		return r;
+	hold_back(ch);
 	commit_offsets(ch);
 	ch_metrics_batch(&ch->chm, (double) (mono_ms() - ch->batch_start_ms) / 1000.0);
 	ch_metrics_count(&ch->chm, ch->consumed, ch->skipped, 0, 0, 0);

@@ -44,6 +44,16 @@
  * the granules of those keys).  A key ClickHouse does not have (created
  * before capture started, never snapshotted) gets the column's default.
  *
+ * Key changes take those values from the old key's last live row.  That
+ * row is in the old key's partition, which another member may own or
+ * which may lag behind: when neither it nor the old key's delete of the
+ * same update (same version) is in the batch or in ClickHouse, the row's
+ * partition is held at that record: nothing from there on is written now,
+ * and the consumer commits up to it and reads it again (ch_tables_holds()),
+ * while the other partitions go on.  A partition waits at one record up
+ * to HOLD_MAX_MS, then the column gets its default (the delete may never
+ * come: skipped.operations=d).
+ *
  * Truncates (op t, when the source does not skip them) delete the rows
  * whose version is below the truncate's, with ALTER TABLE ... DELETE (a
  * mutation), not TRUNCATE TABLE: the table's keys are spread over
@@ -71,6 +81,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -105,6 +116,11 @@
 #define ROW_TOMBSTONE		0x02	/* key only: resolve */
 #define ROW_DROPPED			0x04	/* resolved to nothing */
 #define ROW_OLDKEY			0x08	/* a key change: resolve from the old key */
+#define ROW_HELD			0x10	/* not written now: read again later (a hold) */
+
+/* how long a partition is held back waiting for an old key's row */
+#define HOLD_MAX_MS			60000
+#define MAX_HELD_POSITIONS	64	/* partitions waiting at once */
 
 /* one column of a ClickHouse table */
 typedef struct ChColumn
@@ -159,6 +175,9 @@ typedef struct ChRow
 	uint32_t	okfirst;		/* ROW_OLDKEY: the old key's values */
 	uint8_t		deleted;
 	uint8_t		flags;
+	int32_t		partition;		/* where it was read: topic, partition, offset */
+	int64_t		offset;
+	const struct ChTopic *topic;
 } ChRow;
 
 /* one ClickHouse table and its pending rows */
@@ -227,6 +246,17 @@ struct ChTables
 	ChTable    *tables[HASH_SIZE];
 	ChTopic    *topics[HASH_SIZE];
 	ChTruncDb  *truncdbs;
+	ChHold	   *holds;			/* partitions to read again from an offset */
+	size_t		nholds;
+	size_t		maxholds;
+	struct
+	{
+		const char *topic;		/* a ChTopic's name */
+		int32_t		partition;
+		int64_t		offset;
+		int64_t		since_ms;
+	}			held[MAX_HELD_POSITIONS];	/* where partitions wait, since when */
+	int			nheld;
 	ChBuf		sql;			/* scratch */
 	ChBuf		response;		/* scratch */
 	ChBuf		scratch;		/* scratch for conversions */
@@ -442,6 +472,7 @@ ch_tables_free(ChTables *ts)
 		free(d->qualified);
 		free(d);
 	}
+	free(ts->holds);
 	ch_placeholders_free(&ts->ph);
 	ch_buf_free(&ts->sql);
 	ch_buf_free(&ts->response);
@@ -1613,7 +1644,7 @@ add_val(ChTable *t, int col, uint32_t off, uint32_t len)
 
 /* Append a row header; returns it or NULL. */
 static ChRow *
-add_row(ChTable *t)
+add_row(ChTable *t, const ChTopic *tp, const ChRecord *rec)
 {
 	if (t->nrows == t->maxrows)
 	{
@@ -1627,6 +1658,9 @@ add_row(ChTable *t)
 	}
 	memset(&t->rows[t->nrows], 0, sizeof(ChRow));
 	t->rows[t->nrows].first = (uint32_t) t->nvals;
+	t->rows[t->nrows].topic = tp;
+	t->rows[t->nrows].partition = rec->partition;
+	t->rows[t->nrows].offset = rec->offset;
 	return &t->rows[t->nrows++];
 }
 
@@ -1723,7 +1757,7 @@ drop_rows_below(ChTables *ts, ChTable *t, uint64_t version)
 	size_t		i;
 
 	for (i = 0; i < t->nrows; i++)
-		if (!(t->rows[i].flags & ROW_DROPPED) && t->rows[i].version < version)
+		if (!(t->rows[i].flags & (ROW_DROPPED | ROW_HELD)) && t->rows[i].version < version)
 		{
 			t->rows[i].flags |= ROW_DROPPED;
 			ts->pending_rows--;
@@ -1766,7 +1800,7 @@ add_tombstone(ChTables *ts, ChTopic *tp, const ChRecord *rec)
 	if (t->nkeys == 0 || rec->key == NULL)
 		return CH_SKIPPED;
 	nvals = t->nvals;
-	row = add_row(t);
+	row = add_row(t, tp, rec);
 	if (row == NULL)
 		goto oom;
 	row->flags = ROW_TOMBSTONE;
@@ -1882,7 +1916,7 @@ ch_tables_add(ChTables *ts, const ChRecord *rec)
 	image = ev.op == 'd' ? ev.before : ev.after;
 	arena_start = t->arena.len;
 	vals_start = t->nvals;
-	row = add_row(t);
+	row = add_row(t, tp, rec);
 	if (row == NULL)
 		goto oom;
 	row->version = ev.lsn << 16;
@@ -2034,14 +2068,23 @@ typedef struct Lookup
 	uint32_t	nvals;
 } Lookup;
 
+/* which row of a key read_back() reads */
+typedef enum ReadBack
+{
+	READ_CURRENT,				/* the current one (FINAL), by the row's key */
+	READ_LAST_LIVE,				/* the last one not deleted, by the old key */
+	READ_LAST_ANY				/* the last one, deleted or not, by the old key */
+} ReadBack;
+
 /*
- * Read the current rows of the keys in lookup_rows back from ClickHouse
- * (SELECT ... FINAL), into results[] (one per entry).
+ * Read rows of the keys in lookup_rows back from ClickHouse, into
+ * results[] (one per entry).
  */
 static ChResult
 read_back(ChTables *ts, ChTable *t, const size_t *lookup_rows, size_t n,
-		  bool live, Lookup *results)
+		  ReadBack mode, Lookup *results)
 {
+	bool		live = mode != READ_CURRENT;
 	ChBuf	   *sql = &ts->sql;
 	ChBuf		data;
 	ChBuf		structure;
@@ -2134,9 +2177,13 @@ read_back(ChTables *ts, ChTable *t, const size_t *lookup_rows, size_t n,
 	if (live)
 	{
 		/* the last row that was not deleted (not FINAL: that is the delete) */
-		ch_buf_puts(sql, " AND ");
-		ch_quote_ident(sql, CH_DELETED_COLUMN);
-		ch_buf_puts(sql, " = 0 ORDER BY ");
+		if (mode == READ_LAST_LIVE)
+		{
+			ch_buf_puts(sql, " AND ");
+			ch_quote_ident(sql, CH_DELETED_COLUMN);
+			ch_buf_puts(sql, " = 0");
+		}
+		ch_buf_puts(sql, " ORDER BY ");
 		ch_quote_ident(sql, CH_VERSION_COLUMN);
 		ch_buf_puts(sql, " DESC LIMIT 1 BY ");
 		for (k = 0; k < t->nkeys; k++)
@@ -2350,6 +2397,161 @@ row_order_cmp(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Monotonic milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Hold the row's partition from its offset on (the lowest offset wins). */
+static bool
+add_hold(ChTables *ts, const ChRow *row)
+{
+	size_t		i;
+
+	for (i = 0; i < ts->nholds; i++)
+		if (ts->holds[i].topic == row->topic->name &&
+			ts->holds[i].partition == row->partition)
+		{
+			if (row->offset < ts->holds[i].offset)
+				ts->holds[i].offset = row->offset;
+			return true;
+		}
+	if (ts->nholds == ts->maxholds)
+	{
+		size_t		newmax = ts->maxholds ? ts->maxholds * 2 : 8;
+		ChHold	   *h = realloc(ts->holds, newmax * sizeof(ChHold));
+
+		if (h == NULL)
+			return false;
+		ts->holds = h;
+		ts->maxholds = newmax;
+	}
+	ts->holds[ts->nholds].topic = row->topic->name;
+	ts->holds[ts->nholds].partition = row->partition;
+	ts->holds[ts->nholds].offset = row->offset;
+	ts->nholds++;
+	return true;
+}
+
+/*
+ * May the row wait (be held) for its old key's row?  A partition waits at
+ * one position up to HOLD_MAX_MS (counted by note_holds()): the old key's
+ * delete may never come (skipped.operations=d), and the stage must not
+ * stall for good.  Rows after that position wait with it.
+ */
+static bool
+hold_allowed(ChTables *ts, const ChTable *t, const ChRow *row)
+{
+	int			i;
+
+	for (i = 0; i < ts->nheld; i++)
+		if (ts->held[i].topic == row->topic->name && ts->held[i].partition == row->partition)
+		{
+			if (ts->held[i].offset != row->offset ||
+				now_ms() - ts->held[i].since_ms <= HOLD_MAX_MS)
+				return true;
+			sink_log_warning("clickhouse: topic \"%s\" partition %d offset %" PRId64 ": the old key of this key change of %s has not reached ClickHouse in %d s; writing it without its unchanged TOAST values",
+							 row->topic->name, (int) row->partition, row->offset, t->display,
+							 HOLD_MAX_MS / 1000);
+			return false;
+		}
+	return ts->nheld < MAX_HELD_POSITIONS;
+}
+
+/*
+ * After a flush: each held partition's position, and since when it waits
+ * there (a new position starts the clock); partitions no longer held are
+ * forgotten.
+ */
+static void
+note_holds(ChTables *ts)
+{
+	int64_t		now = now_ms();
+	int			i;
+	size_t		h;
+
+	/* forget partitions that moved on */
+	for (i = 0; i < ts->nheld;)
+	{
+		bool		still = false;
+
+		for (h = 0; h < ts->nholds && !still; h++)
+			still = ts->holds[h].topic == ts->held[i].topic &&
+				ts->holds[h].partition == ts->held[i].partition;
+		if (still)
+			i++;
+		else
+			ts->held[i] = ts->held[--ts->nheld];
+	}
+	for (h = 0; h < ts->nholds; h++)
+	{
+		for (i = 0; i < ts->nheld; i++)
+			if (ts->held[i].topic == ts->holds[h].topic &&
+				ts->held[i].partition == ts->holds[h].partition)
+				break;
+		if (i < ts->nheld && ts->held[i].offset == ts->holds[h].offset)
+			continue;			/* still waiting there */
+		if (i == ts->nheld)
+		{
+			if (ts->nheld == MAX_HELD_POSITIONS)
+				continue;
+			ts->nheld++;
+		}
+		ts->held[i].topic = ts->holds[h].topic;
+		ts->held[i].partition = ts->holds[h].partition;
+		ts->held[i].offset = ts->holds[h].offset;
+		ts->held[i].since_ms = now;
+		sink_log_info("clickhouse: topic \"%s\" partition %d: waiting at offset %" PRId64 " for the old key of a key change to reach ClickHouse (its unchanged TOAST values are there); the partition is read again from there",
+					  ts->holds[h].topic, (int) ts->holds[h].partition, ts->holds[h].offset);
+	}
+}
+
+/* Mark the rows of held partitions, from the held offsets on, as not written now. */
+static void
+apply_holds(ChTables *ts, ChTable *t)
+{
+	size_t		i;
+	size_t		h;
+
+	for (i = 0; i < t->nrows; i++)
+	{
+		ChRow	   *row = &t->rows[i];
+		bool		held = (row->flags & ROW_HELD) != 0;
+
+		if (row->flags & ROW_DROPPED)
+			continue;
+		for (h = 0; h < ts->nholds && !held; h++)
+			held = ts->holds[h].topic == row->topic->name &&
+				ts->holds[h].partition == row->partition &&
+				row->offset >= ts->holds[h].offset;
+		if (held)
+		{
+			row->flags |= ROW_HELD;
+			ts->pending_rows--;
+		}
+	}
+}
+
+/* The value of column col in a source row: in the batch, else read back. */
+static const ChVal *
+source_value(const ChTable *t, const ChRow *src, const Lookup *lk, uint32_t col)
+{
+	uint32_t	x;
+
+	if (src && !src->deleted)
+		return row_value(t, src, (int) col);
+	if (lk && lk->found && !lk->deleted)
+		for (x = 0; x < lk->nvals; x++)
+			if (t->vals[lk->first + x].col == col)
+				return &t->vals[lk->first + x];
+	return NULL;
+}
+
 /*
  * Resolve unchanged TOAST values and tombstones: from the same key's
  * previous row in the batch (for a key change: the old key's last live
@@ -2369,7 +2571,9 @@ resolve(ChTables *ts, ChTable *t)
 	size_t		nlookups[2] = {0, 0};
 	long	   *lookup_of = NULL;	/* row -> its read-back, or -1 */
 	uint8_t    *lookup_kind = NULL;
-	Lookup	   *results[2] = {NULL, NULL};
+	Lookup	   *results[3] = {NULL, NULL, NULL};	/* 2: READ_LAST_ANY of 1's */
+	uint32_t   *unres = NULL;	/* row -> its unresolved values */
+	int		   *unres_col = NULL;	/* row -> the first of them */
 	KeyHash		same = {NULL, 16};	/* last row of each key */
 	KeyHash		live = {NULL, 16};	/* last live row of each key */
 	ChBuf		keys;
@@ -2482,10 +2686,27 @@ resolve(ChTables *ts, ChTable *t)
 		results[kind] = calloc(nlookups[kind], sizeof(Lookup));
 		if (results[kind] == NULL)
 			goto oom;
-		r = read_back(ts, t, lookups[kind], nlookups[kind], kind == 1, results[kind]);
+		r = read_back(ts, t, lookups[kind], nlookups[kind],
+					  kind == 1 ? READ_LAST_LIVE : READ_CURRENT, results[kind]);
 		if (r != CH_OK)
 			goto done;
 	}
+	/* old keys without a live row: has their key change's delete come? */
+	for (i = 0; i < nlookups[1]; i++)
+		if (!results[1][i].found || results[1][i].deleted)
+		{
+			results[2] = calloc(nlookups[1], sizeof(Lookup));
+			if (results[2] == NULL)
+				goto oom;
+			r = read_back(ts, t, lookups[1], nlookups[1], READ_LAST_ANY, results[2]);
+			if (r != CH_OK)
+				goto done;
+			break;
+		}
+	unres = calloc(t->nrows, sizeof(uint32_t));
+	unres_col = calloc(t->nrows, sizeof(int));
+	if (unres == NULL || unres_col == NULL)
+		goto oom;
 
 	/* pass 2, by version: fill from the row found or the one read back */
 	for (oi = 0; oi < t->nrows; oi++)
@@ -2524,24 +2745,56 @@ resolve(ChTables *ts, ChTable *t)
 		if (row->flags & ROW_PLACEHOLDERS)
 		{
 			uint32_t	j;
+			bool		missing = false;
+
+			for (j = 0; j < row->nvals && !missing; j++)
+			{
+				const ChVal *v = &t->vals[row->first + j];
+				const ChVal *from;
+
+				if (v->off != VAL_PLACEHOLDER)
+					continue;
+				from = source_value(t, src, lk, v->col);
+				missing = from == NULL || from->off == VAL_PLACEHOLDER;
+			}
+
+			/*
+			 * A key change whose old key's row is not here: unless its delete
+			 * (same version) shows the old key's partition got past it, that
+			 * row is still to come (another partition, maybe another member):
+			 * hold this partition from here on, rather than lose the values.
+			 */
+			if (missing && (row->flags & ROW_OLDKEY))
+			{
+				const Lookup *any = lookup_of[i] >= 0 && lookup_kind[i] == 1 && results[2] ?
+					&results[2][lookup_of[i]] : NULL;
+				bool		landed = any && any->found && any->version >= row->version;
+				long		last;
+
+				ch_buf_reset(&oldkey);
+				row_key(t, row, true, &oldkey);
+				if (oldkey.oom)
+					goto oom;
+				last = hash_find(&same, &keys, keyoff, oldkey.data ? oldkey.data : "", oldkey.len);
+				landed |= last >= 0 && t->rows[last].version >= row->version;
+				if (((src && (src->flags & ROW_HELD)) || !landed) &&
+					hold_allowed(ts, t, row))
+				{
+					if (!add_hold(ts, row))
+						goto oom;
+					row->flags |= ROW_HELD;
+					continue;
+				}
+			}
 
 			for (j = 0; j < row->nvals; j++)
 			{
 				ChVal	   *v = &t->vals[row->first + j];
-				const ChVal *from = NULL;
+				const ChVal *from;
 
 				if (v->off != VAL_PLACEHOLDER)
 					continue;
-				if (src && !src->deleted)
-					from = row_value(t, src, (int) v->col);
-				else if (lk && lk->found && !lk->deleted)
-				{
-					uint32_t	x;
-
-					for (x = 0; x < lk->nvals; x++)
-						if (t->vals[lk->first + x].col == v->col)
-							from = &t->vals[lk->first + x];
-				}
+				from = source_value(t, src, lk, v->col);
 				if (from && from->off != VAL_PLACEHOLDER)
 				{
 					v->off = from->off;
@@ -2551,15 +2804,24 @@ resolve(ChTables *ts, ChTable *t)
 				{
 					v->off = VAL_OMIT;
 					v->len = 0;
-					unresolved++;
-					if (ts->unresolved_logged++ < MAX_LOGGED_UNRESOLVED)
-						sink_log_warning("clickhouse: unchanged TOAST value of column \"%s\" of %s has no previous row to take it from; the column gets its default",
-										 t->cols[v->col].name, t->display);
+					if (unres[i]++ == 0)
+						unres_col[i] = (int) v->col;
 				}
 			}
 			row->flags &= ~(ROW_PLACEHOLDERS | ROW_OLDKEY);
 		}
 	}
+
+	/* the held partitions' later rows wait too; count what stays unresolved */
+	apply_holds(ts, t);
+	for (i = 0; i < t->nrows; i++)
+		if (unres[i] > 0 && !(t->rows[i].flags & ROW_HELD))
+		{
+			unresolved += unres[i];
+			if (ts->unresolved_logged++ < MAX_LOGGED_UNRESOLVED)
+				sink_log_warning("clickhouse: unchanged TOAST value of column \"%s\" of %s has no previous row to take it from; the column gets its default",
+								 t->cols[unres_col[i]].name, t->display);
+		}
 	t->need_resolve = false;
 	if (unresolved)
 		ch_metrics_count(ts->metrics, 0, 0, 0, unresolved, 0);
@@ -2572,6 +2834,9 @@ done:
 	free(lookup_kind);
 	free(results[0]);
 	free(results[1]);
+	free(results[2]);
+	free(unres);
+	free(unres_col);
 	free(keyoff);
 	free(order);
 	free(same.slots);
@@ -2599,7 +2864,7 @@ render_rows(ChTable *t, ChBuf *out, size_t *nrows, uint64_t *minversion)
 		const ChRow *row = &t->rows[i];
 		uint32_t	j;
 
-		if (row->flags & ROW_DROPPED)
+		if (row->flags & (ROW_DROPPED | ROW_HELD))
 			continue;
 		ch_buf_putc(out, '{');
 		for (j = 0; j < row->nvals; j++)
@@ -2628,7 +2893,7 @@ table_reset_pending(ChTables *ts, ChTable *t)
 	size_t		i;
 
 	for (i = 0; i < t->nrows; i++)
-		if (!(t->rows[i].flags & ROW_DROPPED))
+		if (!(t->rows[i].flags & (ROW_DROPPED | ROW_HELD)))
 			ts->pending_rows--;
 	t->nrows = 0;
 	t->nvals = 0;
@@ -2740,15 +3005,32 @@ ch_tables_flush(ChTables *ts)
 		if (r != CH_OK)
 			return r;
 	}
+	note_holds(ts);
 	ts->pending_rows = 0;
 	ts->pending_bytes = 0;
 	return CH_OK;
+}
+
+/* The holds since the last clear. */
+size_t
+ch_tables_holds(const ChTables *ts, const ChHold **holds)
+{
+	*holds = ts->holds;
+	return ts->nholds;
+}
+
+/* Forget the holds (the consumer applied them). */
+void
+ch_tables_clear_holds(ChTables *ts)
+{
+	ts->nholds = 0;
 }
 
 /* Forget everything pending. */
 void
 ch_tables_discard(ChTables *ts)
 {
+	ts->nholds = 0;
 	int			i;
 
 	for (i = 0; i < HASH_SIZE; i++)

@@ -82,6 +82,26 @@ extern ChResult ch_tables_add(ChTables *tables, const ChRecord *rec);
  */
 extern ChResult ch_tables_flush(ChTables *tables);
 
+/*
+ * A partition the last flush wrote only up to an offset: the records from
+ * there on were not written (a key change waits for its old key's row,
+ * which another partition has not brought yet).  Commit up to the offset
+ * and read the partition again from it.
+ */
+typedef struct ChHold
+{
+	const char *topic;			/* owned by the registry */
+	int32_t		partition;
+	int64_t		offset;
+} ChHold;
+
+/**
+ * @brief The holds of the flushes since ch_tables_clear_holds(); the
+ * array lives until then.
+ */
+extern size_t ch_tables_holds(const ChTables *tables, const ChHold **holds);
+extern void ch_tables_clear_holds(ChTables *tables);
+
 /** @brief Forget everything pending (partitions were revoked). */
 extern void ch_tables_discard(ChTables *tables);
 

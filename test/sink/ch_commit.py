@@ -12,6 +12,7 @@ Usage: ch_commit.py BOOTSTRAP GROUP TOPIC PARTITION=OFFSET...
 import ctypes
 import ctypes.util
 import sys
+import time
 
 
 class TopicPartition(ctypes.Structure):
@@ -50,7 +51,12 @@ def main():
     for arg in sys.argv[4:]:
         p, o = arg.split("=")
         lib.rd_kafka_topic_partition_list_add(parts, topic.encode(), int(p)).contents.offset = int(o)
-    err = lib.rd_kafka_commit(rk, parts, 0)
+    # a new group's coordinator is found on the first requests: try again a while
+    for _ in range(40):
+        err = lib.rd_kafka_commit(rk, parts, 0)
+        if not err:
+            break
+        time.sleep(0.25)
     lib.rd_kafka_consumer_close(rk)
     lib.rd_kafka_destroy(rk)
     if err:
