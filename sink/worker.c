@@ -1260,6 +1260,17 @@ is_worker_property(const char *name)
 		strcmp(name, "config.storage.file") == 0;
 }
 
+/* Free what load_worker_file() keeps in the worker and in *host. */
+static void
+free_worker_file(SinkWorker *w, const char **host)
+{
+	sink_config_free(&w->defaults);
+	free(w->store_path);
+	w->store_path = NULL;
+	free((char *) *host);
+	*host = NULL;
+}
+
 /*
  * Read the worker file: its own properties, and connector defaults that
  * every connector inherits (checked here as one connector would be).
@@ -1363,6 +1374,8 @@ load_worker_file(SinkWorker *w, const char *path, char **envp,
 		ok = sink_connect_check_providers(&w->defaults) && ok;
 	}
 	sink_config_free(&file);
+	if (!ok)
+		free_worker_file(w, host);
 	return ok;
 }
 
@@ -1430,7 +1443,10 @@ sink_worker_main(const char *config_path, char **envp)
 
 	stored = sink_store_load(w.store_path);
 	if (stored == NULL)
+	{
+		free_worker_file(&w, &host);
 		return 1;
+	}
 	json_object_foreach(stored, name, entry)
 	{
 		const char *target = json_string_value(json_object_get(entry, "target_state"));
@@ -1463,7 +1479,17 @@ sink_worker_main(const char *config_path, char **envp)
 	w.cluster_id = kafka_cluster_id(&w);
 	rest = sink_rest_start(&w, host, w.port);
 	if (rest == NULL)
+	{
+		/* no connector has a thread yet */
+		while ((c = w.connectors) != NULL)
+		{
+			w.connectors = c->next;
+			free_connector(c);
+		}
+		free(w.cluster_id);
+		free_worker_file(&w, &host);
 		return 1;
+	}
 
 	pthread_mutex_lock(&w.mutex);
 	running = 0;
