@@ -229,7 +229,6 @@ run_action_query(SinkHeartbeat *hb)
 		sink_log_hint("Create the table it writes to, or correct \"heartbeat.action.query\".");
 		ok = false;
 	}
-	PQclear(res);
 
 	/* a connection that is gone (57P01, 57P03, or any break): make it again */
 	if (PQstatus(hb->conn) != CONNECTION_OK ||
@@ -239,6 +238,8 @@ run_action_query(SinkHeartbeat *hb)
 		PQfinish(hb->conn);
 		hb->conn = NULL;
 	}
+	/* last: sqlstate points into the result */
+	PQclear(res);
 	return ok;
 }
 
