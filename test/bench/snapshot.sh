@@ -18,11 +18,13 @@
 # Columns: median seconds; rows per second; median CPU seconds (user + system) of the psql or
 # sink process itself, of the whole PostgreSQL cluster (postmaster, its children, the reaped
 # ones) and of the Kafka broker over the run; peak RSS of the psql or sink process (largest of
-# the rounds); the rows/s ratio to COPY; for 2 threads, the ratio to 1 thread. The CPU columns
+# the rounds); the rows/s ratio to COPY and, for 2 threads, to 1 thread: the median over the
+# rounds of the ratio within each round (runs close in time share the load of other jobs; the
+# thread counts alternate in running first after COPY). The CPU columns
 # show where a run's time goes: the three processes share this machine's cores, so when their
 # sum approaches cores x seconds the machine, not the sink, sets the pace.
 #
-# Usage: test/bench/snapshot.sh [ROWS] [ROUNDS]     (defaults 2000000 and 3; after make install)
+# Usage: test/bench/snapshot.sh [ROWS] [ROUNDS]     (defaults 2000000 and 5; after make install)
 # Environment: SINK (default sink/wal2dbz-sink, else the installed one), SCHEMAS (value/key
 # converter schemas.enable, default false), CHUNK (snapshot.chunk.size, default: the sink's),
 # PARTITIONS (3), THREADS ("1 2").
@@ -31,7 +33,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$(dirname "$0")/../.."
 TOP=$PWD
 ROWS=${1:-2000000}
-ROUNDS=${2:-3}
+ROUNDS=${2:-5}
 PARTITIONS=${PARTITIONS:-3}
 SCHEMAS=${SCHEMAS:-false}
 CHUNK=${CHUNK:-}
@@ -146,7 +148,10 @@ topic_records() {  # topic_records TOPIC: the sum of its partitions' end offsets
 $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" >/dev/null
 for ((r = 1; r <= ROUNDS; r++)); do
   timed copy $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" -o /dev/null
-  for t in "${THREADS[@]}"; do
+  # the thread counts in turn first, so that neither always runs right after COPY
+  order=("${THREADS[@]}")
+  ((r % 2 == 0)) && order=($(printf '%s\n' "${THREADS[@]}" | tac))
+  for t in "${order[@]}"; do
     p=$(props "$t" "$r")
     timed "sink_$t" "$SINK" --config "$DIR/$p.properties" 2>>"$DIR/sink.err" ||
       { tail -5 "$DIR/sink.err" >&2; exit 1; }
@@ -157,9 +162,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+nth() { echo "$1" | tr -s ' ' '\n' | grep . | sed -n "${2}p"; }
+# ratios of runs of the same round (close in time, so under similar load from other jobs), median
+# over the rounds: run A's rows/s over run B's = B's seconds over A's
+round_ratio() {  # round_ratio KEY_A KEY_B
+  local r out=
+  for ((r = 1; r <= ROUNDS; r++)); do
+    out+="$(echo "$(nth "${secs[$2]}" "$r") / $(nth "${secs[$1]}" "$r")" | bc -l) "
+  done
+  echo "$out" | median
+}
 base=$(echo "${secs[copy]}" | median)
 one=
-echo "| $ROWS rows, mixed types, schemas $SCHEMAS, $PARTITIONS partitions | seconds (median of $ROUNDS) | rows/s | process CPU s | PostgreSQL CPU s | Kafka CPU s | peak RSS MB | ÷ COPY rows/s | ÷ 1 thread rows/s |"
+echo "| $ROWS rows, mixed types, schemas $SCHEMAS, $PARTITIONS partitions | seconds (median of $ROUNDS) | rows/s | process CPU s | PostgreSQL CPU s | Kafka CPU s | peak RSS MB | ÷ COPY rows/s (median per round) | ÷ 1 thread rows/s (median per round) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf "| COPY (SELECT * FROM t) TO STDOUT, psql → /dev/null | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | (ceiling) | |\n" \
   "$base" "$(echo "$ROWS / $base" | bc -l)" "$(echo "${cpu[copy]}" | median)" \
@@ -168,11 +183,11 @@ printf "| COPY (SELECT * FROM t) TO STDOUT, psql → /dev/null | %.2f | %.0f | %
 for t in "${THREADS[@]}"; do
   m=$(echo "${secs[sink_$t]}" | median)
   vs_one=
-  if [[ -z $one ]]; then one=$m; else vs_one=$(printf '%.2f' "$(echo "$one / $m" | bc -l)"); fi
+  if [[ -z $one ]]; then one=$t; else vs_one=$(printf '%.2f' "$(round_ratio "sink_$t" "sink_$one")"); fi
   printf "| wal2dbz-sink snapshot → Kafka, snapshot.max.threads=%s | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | %.2f | %s |\n" "$t" \
     "$m" "$(echo "$ROWS / $m" | bc -l)" "$(echo "${cpu[sink_$t]}" | median)" \
     "$(echo "${pgcpu[sink_$t]}" | median)" "$(echo "${kcpu[sink_$t]}" | median)" \
-    "$(echo "${rss[sink_$t]} / 1024" | bc -l)" "$(echo "$base / $m" | bc -l)" \
+    "$(echo "${rss[sink_$t]} / 1024" | bc -l)" "$(round_ratio "sink_$t" copy)" \
     "$vs_one"
 done
 echo "# load average at start $LOAD0"  >&2
