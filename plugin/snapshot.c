@@ -191,9 +191,9 @@ typedef struct SnapshotScan
 	MemoryContext context;		/* the multi-call context: the scan's own */
 	Relation	rel;			/* open until the scan ends */
 	TupleDesc	desc;
-	bool		whole_row;		/* the cursor returns the row as one
-								 * composite value (the table has dropped
-								 * columns: SELECT * would shift attnums) */
+	bool		has_dropped;	/* the table has dropped columns, which
+								 * SELECT * leaves out: its rows are formed
+								 * again with nulls in their places */
 	char	   *cursor;			/* the cursor's portal name, NULL when closed */
 	int			batch_bytes;	/* framed.batch.bytes: frames per value */
 	MemoryContext fetch_context[2];
@@ -237,25 +237,39 @@ scan_fetch(SnapshotScan *scan, HeapTuple **rows, int *nrows)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 
-		if (scan->whole_row)
+		if (scan->has_dropped)
 		{
-			bool		isnull;
-			Datum		whole = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
-			HeapTupleHeader header = DatumGetHeapTupleHeader(whole);
-			HeapTupleData tmp;
+			/*
+			 * Put the columns back at their attnums.  (A whole-row reference
+			 * would keep them, but "SELECT t FROM tab t" means a column
+			 * named t when there is one.)
+			 */
+			Datum	   *values = palloc(sizeof(Datum) * scan->desc->natts);
+			bool	   *nulls = palloc(sizeof(bool) * scan->desc->natts);
+			int			col = 1;
 
-			tmp.t_len = HeapTupleHeaderGetDatumLength(header);
-			ItemPointerSetInvalid(&tmp.t_self);
-			tmp.t_tableOid = RelationGetRelid(scan->rel);
-			tmp.t_data = header;
-			tuple = heap_copytuple(&tmp);
+			for (int a = 0; a < scan->desc->natts; a++)
+			{
+				if (TupleDescAttr(scan->desc, a)->attisdropped)
+				{
+					values[a] = (Datum) 0;
+					nulls[a] = true;
+				}
+				else
+					values[a] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, col++,
+											  &nulls[a]);
+			}
+			tuple = heap_form_tuple(scan->desc, values, nulls);
+			pfree(values);
+			pfree(nulls);
 		}
 		else
 		{
-			/* the stored tuple as it is; TOAST pointers are read per row */
+			/* the stored tuple as it is */
 			tuple = heap_copytuple(tuple);
-			tuple->t_tableOid = RelationGetRelid(scan->rel);
 		}
+		/* TOAST pointers are followed per row, when it is encoded */
+		tuple->t_tableOid = RelationGetRelid(scan->rel);
 		(*rows)[i] = tuple;
 	}
 	MemoryContextSwitchTo(old);
@@ -303,6 +317,7 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 	Wal2dbzData *data;
 	StringInfoData query;
 	Portal		portal;
+	int			ndropped = 0;
 
 	scan->pos.lsn = PG_ARGISNULL(2) ? GetXLogInsertRecPtr() : PG_GETARG_LSN(2);
 	scan->pos.have_txid = !PG_ARGISNULL(3);
@@ -349,10 +364,10 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 
 	for (int i = 0; i < scan->desc->natts; i++)
 		if (TupleDescAttr(scan->desc, i)->attisdropped)
-			scan->whole_row = true;
+			ndropped++;
+	scan->has_dropped = ndropped > 0;
 	initStringInfo(&query);
-	appendStringInfo(&query, "SELECT %s FROM ONLY %s t",
-					 scan->whole_row ? "t" : "*",
+	appendStringInfo(&query, "SELECT * FROM ONLY %s t",
 					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(scan->rel)),
 												RelationGetRelationName(scan->rel)));
 	if (!PG_ARGISNULL(6))
@@ -363,10 +378,10 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 	portal = SPI_cursor_open_with_args(NULL, query.data, 0, NULL, NULL, NULL,
 									   true, CURSOR_OPT_NO_SCROLL);
 	scan->cursor = pstrdup(portal->name);
-	if (!scan->whole_row && portal->tupDesc->natts != scan->desc->natts)
+	if (portal->tupDesc->natts != scan->desc->natts - ndropped)
 		elog(ERROR, "SELECT * of \"%s\" returned %d columns, not %d",
 			 RelationGetRelationName(scan->rel), portal->tupDesc->natts,
-			 scan->desc->natts);
+			 scan->desc->natts - ndropped);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	return scan;
@@ -430,7 +445,7 @@ scan_next(SnapshotScan *scan, StringInfo out)
 		}
 
 		old = MemoryContextSwitchTo(scan->data->context);
-		if (!scan->whole_row && HeapTupleHasExternal(tuple))
+		if (HeapTupleHasExternal(tuple))
 			flat = toast_flatten_tuple(tuple, scan->desc);
 		snapshot_row_frame(out, scan->data, scan->info, scan->desc,
 						   flat ? flat : tuple, &scan->pos,

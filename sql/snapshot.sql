@@ -112,6 +112,18 @@ SELECT key, length((value::json)->'after'->>'big') AS big_length,
 FROM frames(ARRAY(SELECT wal2dbz.snapshot_frames('snap_t', ARRAY['schemas.enable', 'false'])))
 WHERE kind = 'R' ORDER BY n;
 
+-- a column named like the query's table alias "t", after a dropped column, with nulls
+CREATE TABLE snap_alias (id int PRIMARY KEY, gone int, t text, n int);
+INSERT INTO snap_alias VALUES (1, 0, NULL, 1), (2, 0, 'x', NULL);
+ALTER TABLE snap_alias DROP COLUMN gone;
+SELECT key, (value::json)->'after' AS after
+FROM frames(ARRAY(SELECT wal2dbz.snapshot_frames('snap_alias', ARRAY['schemas.enable', 'false'])))
+WHERE kind = 'R' ORDER BY n;
+SELECT key, (value::json)->'after' AS after
+FROM frames(ARRAY(SELECT wal2dbz.snapshot_frames('snap_alias', ARRAY['schemas.enable', 'false'],
+    NULL, NULL, true, true, 't.t IS NULL'))) WHERE kind = 'R' ORDER BY n;
+DROP TABLE snap_alias;
+
 -- framed.batch.bytes: the same frames, back to back in fewer values
 INSERT INTO snap_t SELECT g, md5(g::text) FROM generate_series(3, 1000) g;
 SELECT count(*) AS values, sum(length(f)) AS bytes, min(length(f)) >= 4096 AS full_batches
