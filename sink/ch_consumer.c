@@ -266,6 +266,13 @@ consumer_conf_new(const SinkConfig *cfg)
 	ok &= conf_set(conf, "enable.auto.offset.store", "false", "default");
 	ok &= conf_set(conf, "auto.offset.reset", "earliest", "default");
 	ok &= conf_set(conf, "enable.partition.eof", "false", "default");
+	/*
+	 * librdkafka fetches while an INSERT blocks this thread, until its
+	 * queue holds this much: twice its 64 MB default caught up a backlog of
+	 * 4 kB records about 1.5x as fast (test/bench/clickhouse.sh), for about
+	 * 100 MB more RSS while behind; streaming never fills it
+	 */
+	ok &= conf_set(conf, "queued.max.messages.kbytes", "131072", "default");
 	/* topics the source creates later are found within seconds */
 	ok &= conf_set(conf, "topic.metadata.refresh.interval.ms", "10000", "default");
 	ok &= conf_set(conf, "allow.auto.create.topics", "false", "default");
