@@ -51,8 +51,10 @@ def main():
     for arg in sys.argv[4:]:
         p, o = arg.split("=")
         lib.rd_kafka_topic_partition_list_add(parts, topic.encode(), int(p)).contents.offset = int(o)
-    # a new group's coordinator is found on the first requests: try again a while
-    for _ in range(40):
+    # a new group's coordinator is found on the first requests, and a member
+    # that did not leave cleanly holds the group until its session times out:
+    # try again a while
+    for _ in range(120):
         err = lib.rd_kafka_commit(rk, parts, 0)
         if not err:
             break

@@ -54,6 +54,8 @@ write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT "http.port=0"
 cat >"$WORK/stage.properties" <<EOF
 name=ch-keychange
 kafka.bootstrap.servers=$BOOTSTRAP
+kafka.session.timeout.ms=6000
+kafka.heartbeat.interval.ms=1000
 clickhouse.url=$CH_URL
 clickhouse.database=cdc
 clickhouse.topics=$TOPIC
@@ -91,8 +93,8 @@ END_X=$(kcat -Q -b "$BOOTSTRAP" -t "$TOPIC:$X:-1" 2>/dev/null | awk '{ print $NF
 note "partition $X holds the old keys of documents ${MOVED}(their new keys elsewhere); it ends at $END_X"
 COMMITS=()
 for p in 0 1 2; do [[ $p == "$X" ]] && COMMITS+=("$p=$END_X") || COMMITS+=("$p=0"); done
-check '[[ -n $X && -n $MOVED && $END_X -gt 0 ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}"' \
-	"partition $X is committed at its end, as a lagging member would leave it"
+check '[[ -n $X && -n $MOVED && $END_X -gt 0 ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}" 2>"$WORK/commit.err"' \
+	"partition $X is committed at its end, as a lagging member would leave it" || diag "$WORK/commit.err"
 
 # --- 2. the stage without partition X: the key changes from X wait
 sink_start stage "$WORK/stage.properties"
@@ -108,7 +110,8 @@ sink_stop stage TERM
 check '[[ $rc -eq 0 ]]' "SIGTERM exits 0, committing up to the held records" || diag "$WORK/stage.err"
 
 # --- 3. partition X written now: everything resolves
-check 'python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "$X=0"' "partition $X rewound"
+check 'python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "$X=0" 2>"$WORK/commit.err"' "partition $X rewound" ||
+	diag "$WORK/commit.err"
 sink_start stage "$WORK/stage.properties"
 check 'ch_wait_equal 90 "${TABLES[@]}"' "ClickHouse equals PostgreSQL" || diag "$WORK/stage.err"
 check '[[ $(ch_sql "SELECT countIf(length(body) = 8192) FROM cdc.app_public_docs FINAL WHERE is_deleted = 0 AND id > 100") == 12 ]]' \

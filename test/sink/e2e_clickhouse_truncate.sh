@@ -50,6 +50,8 @@ write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT \
 cat >"$WORK/stage.properties" <<EOF
 name=ch-truncate
 kafka.bootstrap.servers=$BOOTSTRAP
+kafka.session.timeout.ms=6000
+kafka.heartbeat.interval.ms=1000
 clickhouse.url=$CH_URL
 clickhouse.database=cdc
 clickhouse.topics=$TOPIC
@@ -83,8 +85,8 @@ REWIND=()
 for p in 0 1 2; do [[ $p != "$TRUNC_PART" ]] && REWIND+=("$p=0"); done
 OLD=$(awk -v t="$TRUNC_PART" '$1 != t && /"before /' "$WORK/records.txt" | wc -l)
 note "truncate on partition $TRUNC_PART; rewinding ${REWIND[*]} ($OLD records of rows the truncate removed)"
-check '[[ -n $TRUNC_PART && $OLD -gt 0 ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${REWIND[@]}"' \
-	"the group's other partitions are rewound before the truncate"
+check '[[ -n $TRUNC_PART && $OLD -gt 0 ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${REWIND[@]}" 2>"$WORK/commit.err"' \
+	"the group's other partitions are rewound before the truncate" || diag "$WORK/commit.err"
 
 # --- 3. started again: the old rows are read again and dropped
 sink_start stage "$WORK/stage.properties"
