@@ -10,7 +10,8 @@
 # the fidelity test against recorded Debezium output, and the end-to-end tests against a real
 # PostgreSQL and a real Kafka broker (test/sink/*.sh). Each reports TAP-style lines.
 #
-# Usage: test/run-all.sh [suite...]     suites: regress valgrind unit fidelity docker e2e (default: all)
+# Usage: test/run-all.sh [suite...]     suites: regress valgrind sanitize unit fidelity docker e2e
+#                                        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -100,6 +101,12 @@ run_valgrind() {
   tally < <(test/valgrind.sh 2>&1)
 }
 
+run_sanitize() {
+  [[ -x test/sanitize.sh ]] || return 0
+  echo "# the sink under ASan/UBSan/LSan (test/sanitize.sh)"
+  tally < <(test/sanitize.sh 2>&1)
+}
+
 run_docker() {
   [[ -x test/docker_lint.sh ]] || return 0
   echo "# docker/ checked offline (test/docker_lint.sh)"
@@ -116,13 +123,14 @@ run_e2e() {
 }
 
 suites=("$@")
-((${#suites[@]})) || suites=(regress valgrind unit fidelity docker e2e)
+((${#suites[@]})) || suites=(regress valgrind sanitize unit fidelity docker e2e)
 for s in "${suites[@]}"; do
   case $s in
     regress) run_regress ;;
     unit) run_unit ;;
     fidelity) run_fidelity ;;
     valgrind) run_valgrind ;;
+    sanitize) run_sanitize ;;
     docker) run_docker ;;
     e2e) run_e2e ;;
     *) echo "run-all.sh: unknown suite \"$s\"" >&2; exit 2 ;;

@@ -122,7 +122,7 @@ worker_start() {
 	"$SINK" worker --config "$WORK/worker.properties" >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
 	SINK_PIDS["worker"]=$!
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		curl -sf "$API/" >/dev/null && return 0
 		sleep 0.1
 	done
