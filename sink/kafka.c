@@ -116,7 +116,7 @@ struct SinkKafka
 	uint64_t	delivery_errors;
 	char	   *keybuf;			/* scratch for assembled keys */
 	size_t		keybuf_size;
-	volatile sig_atomic_t *interrupt;	/* set by a signal: stop waiting */
+	atomic_int *interrupt;	/* set by a signal: stop waiting */
 	char	   *bootstrap;		/* kafka.bootstrap.servers, for messages */
 	int			message_timeout_ms; /* how long a record may wait */
 	SinkTopic  *delivered_topics;	/* topics with reports in this poll */
@@ -1168,7 +1168,7 @@ error:
 
 /* Let long waits (topic creation) end early when *interrupt is set. */
 void
-sink_kafka_set_interrupt(SinkKafka *sk, volatile sig_atomic_t *interrupt)
+sink_kafka_set_interrupt(SinkKafka *sk, atomic_int *interrupt)
 {
 	sk->interrupt = interrupt;
 }
@@ -1189,7 +1189,7 @@ sink_kafka_failed(SinkKafka *sk)
 
 /* Wait for every delivery report. */
 int
-sink_kafka_drain(SinkKafka *sk, int timeout_ms, volatile sig_atomic_t *abort)
+sink_kafka_drain(SinkKafka *sk, int timeout_ms, atomic_int *abort)
 {
 	int64_t		deadline = now_ms() + timeout_ms;
 

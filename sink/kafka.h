@@ -14,6 +14,7 @@
 #define SINK_KAFKA_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -91,7 +92,7 @@ extern SinkProduceResult sink_kafka_produce_heartbeat(SinkKafka *sk,
  * *\p interrupt becomes non-zero (a signal handler's flag).
  */
 extern void sink_kafka_set_interrupt(SinkKafka *sk,
-									 volatile sig_atomic_t *interrupt);
+									 atomic_int *interrupt);
 
 /** @brief Serve delivery reports and errors for up to \p timeout_ms. */
 extern void sink_kafka_poll(SinkKafka *sk, int timeout_ms);
@@ -105,7 +106,7 @@ extern bool sink_kafka_failed(SinkKafka *sk);
  * @returns the number of messages still queued.
  */
 extern int	sink_kafka_drain(SinkKafka *sk, int timeout_ms,
-							 volatile sig_atomic_t *abort);
+							 atomic_int *abort);
 
 /** @brief Destroy the producer (call sink_kafka_drain() first). */
 extern void sink_kafka_destroy(SinkKafka *sk);

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -60,11 +61,11 @@ static const struct
 #define CONNECT_TICK_MS		100
 
 /* the calling thread's stop flag (sink_pg_set_interrupt) */
-static __thread volatile sig_atomic_t *connect_interrupt = NULL;
+static __thread atomic_int *connect_interrupt = NULL;
 
 /* Give up connecting when *flag is set; see pgconn.h. */
 void
-sink_pg_set_interrupt(volatile sig_atomic_t *flag)
+sink_pg_set_interrupt(atomic_int *flag)
 {
 	connect_interrupt = flag;
 }

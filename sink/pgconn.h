@@ -14,6 +14,7 @@
 #define SINK_PGCONN_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -38,6 +39,6 @@ extern PGconn *sink_pg_connect(const SinkConfig *cfg, bool replication);
  * that each connector's thread and its snapshot and heartbeat connections
  * answer to their own connector's stop.
  */
-extern void sink_pg_set_interrupt(volatile sig_atomic_t *flag);
+extern void sink_pg_set_interrupt(atomic_int *flag);
 
 #endif							/* SINK_PGCONN_H */

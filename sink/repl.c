@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +74,12 @@ typedef enum StreamStopReason
 
 /*
  * Signal state: the first SIGINT/SIGTERM asks for a clean stop, a second
- * one cuts the drain short.  The handlers only set these flags.
+ * one cuts the drain short.  The handlers only set these flags: atomic,
+ * like every stop flag, because in worker mode another thread sets them
+ * (lock-free atomics are safe in a signal handler too).
  */
-static volatile sig_atomic_t time_to_stop = 0;
-static volatile sig_atomic_t time_to_abort = 0;
+static atomic_int time_to_stop = 0;
+static atomic_int time_to_abort = 0;
 static bool signals_installed = false;
 
 /*
@@ -95,8 +98,8 @@ typedef struct ReplState
 	SinkLsn    *lsn;
 	SinkMetrics *metrics;
 	const SinkReplOptions *opts;
-	volatile sig_atomic_t *stop;	/* the signal flags, or the caller's */
-	volatile sig_atomic_t *abort;
+	atomic_int *stop;	/* the signal flags, or the caller's */
+	atomic_int *abort;
 	PGconn	   *conn;			/* current connection, or NULL */
 	SinkLsnPtr	received_lsn;	/* highest position seen from the server */
 	SinkLsnPtr	sent_write;		/* last write position reported */

@@ -14,6 +14,7 @@
 #define SINK_REPL_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -37,8 +38,8 @@ typedef struct SinkReplOptions
 	 * NULL, SIGINT and SIGTERM set the loop's own flags through handlers
 	 * it installs.
 	 */
-	volatile sig_atomic_t *stop;
-	volatile sig_atomic_t *abort;
+	atomic_int *stop;
+	atomic_int *abort;
 } SinkReplOptions;
 
 /**

@@ -17,6 +17,7 @@
 #define SINK_SNAPSHOT_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -50,8 +51,8 @@ typedef struct SinkSnapshotEnv
 	SinkKafka  *sk;
 	SinkLsn    *lsn;
 	SinkMetrics *metrics;
-	volatile sig_atomic_t *stop;	/* first SIGINT/SIGTERM */
-	volatile sig_atomic_t *abort;	/* second one: do not drain */
+	atomic_int *stop;	/* first SIGINT/SIGTERM */
+	atomic_int *abort;	/* second one: do not drain */
 } SinkSnapshotEnv;
 
 /* the outcome of sink_snapshot_before_streaming() */

@@ -92,8 +92,8 @@ typedef struct Connector
 	pthread_t	thread;
 	json_t	   *run_config;		/* the thread's own copy */
 	SinkMetrics metrics;		/* valid while has_thread */
-	volatile sig_atomic_t stop;
-	volatile sig_atomic_t abort;
+	atomic_int stop;
+	atomic_int abort;
 	atomic_bool finished;		/* the thread has returned */
 	atomic_bool failed;			/* it returned after an error */
 	atomic_bool stage_failed;	/* its ClickHouse stage stopped on an error */
@@ -114,7 +114,7 @@ struct SinkWorker
 	char	   *cluster_id;		/* NULL if Kafka did not say */
 	char		worker_id[300]; /* host:port */
 	int			port;
-	volatile sig_atomic_t shutting_down;	/* ends requests' connection
+	atomic_int shutting_down;	/* ends requests' connection
 											 * attempts */
 };
 
