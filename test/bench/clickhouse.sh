@@ -52,30 +52,13 @@ SINK=${SINK:-$TOP/sink/wal2dbz-sink}
 [[ -x $SINK ]] || SINK=$(command -v wal2dbz-sink)
 BIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
-DIR=$(mktemp -d /tmp/wal2dbz-chbench.XXXXXX)
-chmod 755 "$DIR"
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  test/lib/clickhouse.sh stop "$DIR/ch" >/dev/null 2>&1 || true
-  test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
-  test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
-  [[ -n ${KEEP:-} ]] || rm -rf "$DIR"
-}
-trap cleanup EXIT
-eval "$(test/lib/pg.sh start "$DIR/pg" "max_wal_size = 4GB" "shared_buffers = 512MB" \
-  "track_commit_timestamp = on" 2>/dev/null)"
-unset WAL2DBZ_PG_OWNER
-export PGDATABASE=postgres
-BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
+# shellcheck source=lib.sh
+. test/bench/lib.sh
+bench_services chbench "max_wal_size = 4GB" "shared_buffers = 512MB" "track_commit_timestamp = on"
 KLIB=${WAL2DBZ_CACHE:-$HOME/.cache/wal2dbz}/kafka-${KAFKA_VERSION:-4.1.1}/lib
 unset WAL2DBZ_CACHE  # the sink would take it for a property
 CH=$(test/lib/clickhouse.sh start "$DIR/ch" 2>/dev/null)
 CH_TCP=$(cat "$DIR/ch/tcp_port")
-PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
-T0=$(date +%s)
-say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
 ch() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 say "PostgreSQL, Kafka and ClickHouse $(ch 'SELECT version()') up; load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -110,8 +93,7 @@ declare -A secs rss cpu steady srvcpu
 # CPU seconds (user + system) a process has used so far: the ClickHouse server's and the Kafka
 # broker's, read around each timed run, because on a shared machine wall time depends on what
 # else runs, while CPU seconds say what each part costs
-proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$(cat "$1")/stat"; }
-services_cpu() { echo "$(proc_cpu "$DIR/ch/clickhouse.pid") $(proc_cpu "$DIR/kafka/kafka.pid")"; }
+services_cpu() { echo "$(proc_cpu "$(cat "$DIR/ch/clickhouse.pid")") $(proc_cpu "$KAFKA_PID")"; }
 note_services() {  # note_services KEY BEFORE: adds "clickhouse+broker" CPU seconds since BEFORE
   local c0 k0 c1 k1
   read -r c0 k0 <<< "$2"
@@ -125,30 +107,13 @@ median_pair() {  # median of "a/b" pairs, each part on its own
   b=$(echo "$all" | tr ' ' '\n' | grep . | cut -d/ -f2 | tr '\n' ' ' | median)
   printf "%.2f / %.2f" "$a" "$b"
 }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 note_time() { secs[$1]+="$2 "; }
 
 throughput() {
-  $PSQL <<SQL >/dev/null
-CREATE TABLE public.bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
-  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
-  payload jsonb);
-SELECT pg_create_logical_replication_slot('b', 'wal2dbz');
-SQL
+  bench_events_table
+  $PSQL -c "SELECT pg_create_logical_replication_slot('b', 'wal2dbz')" >/dev/null
   source_props "$DIR/source.properties" b b "http.port=0"
-  $PSQL <<SQL >/dev/null
-INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
-SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
-       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
-       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
-FROM generate_series(1, $ROWS) i;
-UPDATE public.bench_events SET amount = amount + 1 WHERE id % 5 = 0;
-DELETE FROM public.bench_events WHERE id % 10 = 0;
-SQL
-  local i
-  for ((i = 1; i <= ROWS / 100; i++)); do
-    echo "INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
-  done | $PSQL >/dev/null
+  bench_workload "$ROWS"
   local end
   end=$($PSQL -c "SELECT pg_current_wal_lsn()")
   "$SINK" --config "$DIR/source.properties" --endpos="$end" 2>"$DIR/source.err" ||

@@ -54,6 +54,8 @@ CMDLINE="test/bench/debezium.sh $*"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 HZ=$(getconf CLK_TCK)
 
+# shellcheck source=lib.sh
+. test/bench/lib.sh
 say() { echo "# $*" >&2; }
 die() { echo "debezium.sh: $*" >&2; exit 1; }
 
@@ -92,12 +94,8 @@ java -Dlog4j2.configurationFile="$(dirname "$KLIB")/config/log4j2-tools.properti
   || { cat "$DIR/config.log" >&2; die "could not set log.message.timestamp.type"; }
 PSQL="$BIN/psql -X -qAt -v ON_ERROR_STOP=1"
 $PSQL -d postgres -c "CREATE DATABASE bench"
-$PSQL <<'SQL'
-CREATE TABLE bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
-  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
-  payload jsonb);
-CREATE PUBLICATION bench_pub FOR TABLE bench_events;
-SQL
+bench_events_table
+$PSQL -c "CREATE PUBLICATION bench_pub FOR TABLE bench_events"
 
 # ---- helpers -------------------------------------------------------------------------------
 cpu_of() {   # CPU seconds (user+system) of PID so far; empty when gone
@@ -109,26 +107,6 @@ cpu_of() {   # CPU seconds (user+system) of PID so far; empty when gone
 }
 hwm_of() {   # peak RSS of PID in MB
   awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || true
-}
-pg_cpu() {   # CPU seconds of the whole cluster: postmaster (+ reaped children) + live children
-  python3 - "$PM" "$HZ" <<'PY'
-import os, sys
-pm, hz = sys.argv[1], int(sys.argv[2])
-def fields(pid):
-    with open("/proc/%s/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()
-f = fields(pm)
-t = int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-for p in os.listdir("/proc"):
-    if p.isdigit():
-        try:
-            g = fields(p)
-        except OSError:
-            continue
-        if g[1] == pm:
-            t += int(g[11]) + int(g[12])
-print("%.2f" % (t / hz))
-PY
 }
 walsender_streaming() {   # true once a walsender of this cluster runs START_REPLICATION
   pgrep -P "$PM" -f 'walsender.*START_REPLICATION' >/dev/null
@@ -237,18 +215,7 @@ for comp in $COMPRESSIONS; do
 done
 say "workload: $ROWS rows, updates, deletes, $((ROWS / 100)) small transactions ($EXPECT Kafka records)"
 t0=$(now)
-$PSQL <<SQL
-INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
-SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
-       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
-       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
-FROM generate_series(1, $ROWS) i;
-UPDATE bench_events SET amount = amount + 1 WHERE id % 5 = 0;
-DELETE FROM bench_events WHERE id % 10 = 0;
-SQL
-for ((i = 1; i <= ROWS / 100; i++)); do
-  echo "INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
-done | $PSQL
+bench_workload "$ROWS"
 END=$($PSQL -c "SELECT pg_current_wal_lsn()")
 $PSQL -c "CHECKPOINT"
 say "workload written in $(echo "$(now) - $t0" | bc | xargs printf '%.1f') s, up to $END"
@@ -260,7 +227,7 @@ run_throughput() {   # run_throughput dbz|w2d COMPRESSION
   topic=${kind}_$comp.public.bench_events
   if [[ $kind == dbz ]]; then label="Debezium 3.6.3 (Connect), $comp"; else label="wal2dbz-sink, $comp"; fi
   LABELS+=("$label")
-  pgb=$(pg_cpu)
+  pgb=$(tree_cpu "$PM")
   tl=$(now) ts='' cs=0
   if [[ $kind == dbz ]]; then
     start_debezium "tp_${kind}_$comp" "${kind}_$comp" "${kind}_$comp" "$comp"
@@ -286,14 +253,14 @@ run_throughput() {   # run_throughput dbz|w2d COMPRESSION
     sleep 0.05
   done
   if [[ $kind == dbz ]]; then
-    ce=$(cpu_of "$pid"); R[$label,rss]=$(hwm_of "$pid"); pga=$(pg_cpu)
+    ce=$(cpu_of "$pid"); R[$label,rss]=$(hwm_of "$pid"); pga=$(tree_cpu "$PM")
     R[$label,cpu]=$(echo "$ce - $cs" | bc); R[$label,cputot]=$ce
     stop_pid "$pid"
   else
     wait "$pid" || { tail -n 20 "$DIR/tp_${kind}_$comp/sink.log" >&2; die "$label failed"; }
     forget "$pid"
     sleep 0.3   # the postmaster reaps the walsender
-    pga=$(pg_cpu)
+    pga=$(tree_cpu "$PM")
     read -r _ u s m < "$DIR/tp_${kind}_$comp/time"
     R[$label,rss]=$((m / 1024)); R[$label,cpu]=$(echo "$u + $s" | bc); R[$label,cputot]=${R[$label,cpu]}
   fi

@@ -28,6 +28,8 @@ DECODERS=(
   "wal2dbz framed, schemas on|wal2dbz|-o output.format=framed -o topic.prefix=bench -o framed.batch.bytes=65536"
 )
 
+# shellcheck source=lib.sh
+. test/bench/lib.sh
 DIR=$(mktemp -d /tmp/wal2dbz-bench.XXXXXX)
 chmod 755 "$DIR"
 trap 'test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
@@ -36,12 +38,8 @@ eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_si
 export PGDATABASE=postgres
 PSQL="psql -X -qAt"
 
-$PSQL <<SQL >/dev/null
-CREATE TABLE bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
-  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
-  payload jsonb);
-CREATE PUBLICATION bench_pub FOR TABLE bench_events;
-SQL
+bench_events_table
+$PSQL -c "CREATE PUBLICATION bench_pub FOR TABLE bench_events" >/dev/null
 for ((r = 1; r <= ROUNDS; r++)); do
   for i in "${!DECODERS[@]}"; do
     IFS='|' read -r label plugin opts <<<"${DECODERS[$i]}"
@@ -50,18 +48,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 echo "# workload: $ROWS rows" >&2
-$PSQL <<SQL >/dev/null
-INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
-SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
-       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
-       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
-FROM generate_series(1, $ROWS) i;
-UPDATE bench_events SET amount = amount + 1 WHERE id % 5 = 0;
-DELETE FROM bench_events WHERE id % 10 = 0;
-SQL
-for ((i = 1; i <= ROWS / 100; i++)); do
-  echo "INSERT INTO bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
-done | $PSQL >/dev/null
+bench_workload "$ROWS"
 END=$($PSQL -c "SELECT pg_current_wal_lsn()")
 
 # CPU seconds (user + system) a process has used so far, from /proc.
@@ -96,7 +83,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
   echo "# round $r done" >&2
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A med medcpu
 for i in "${!DECODERS[@]}"; do
   med[$i]=$(echo "${secs[$i]}" | median)

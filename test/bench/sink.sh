@@ -39,33 +39,14 @@ SINK=${SINK:-$TOP/sink/wal2dbz-sink}
 SCHEMAS=(false true)
 COMPRESSIONS=(none lz4 zstd)
 
-DIR=$(mktemp -d /tmp/wal2dbz-sinkbench.XXXXXX)
-chmod 755 "$DIR"
-cleanup() {
-  test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
-  test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_senders = 100" \
-  "max_wal_size = 4GB" "shared_buffers = 512MB" 2>/dev/null)"
-unset WAL2DBZ_PG_OWNER
-export PGDATABASE=postgres
-BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
-KAFKA_PID=$(cat "$DIR/kafka/kafka.pid")
-CLK_TCK=$(getconf CLK_TCK)
-broker_cpu() { awk -v hz="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$KAFKA_PID/stat"; }
-PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
-T0=$(date +%s)
-say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
+# shellcheck source=lib.sh
+. test/bench/lib.sh
+bench_services sinkbench "max_replication_slots = 100" "max_wal_senders = 100" \
+  "max_wal_size = 4GB" "shared_buffers = 512MB"
 say "PostgreSQL and Kafka up"
 
-$PSQL <<SQL >/dev/null
-CREATE EXTENSION wal2dbz;
-CREATE TABLE public.bench_events (id bigserial PRIMARY KEY, event_uuid uuid NOT NULL, user_id int,
-  created_ts timestamptz, signal double precision, amount numeric(12,2), flag bool, name text,
-  payload jsonb);
-SQL
+$PSQL -c "CREATE EXTENSION wal2dbz" >/dev/null
+bench_events_table
 
 props() {  # props SCHEMAS COMPRESSION ROUND: a sink configuration, its prefix and slot
   local prefix="b_${1}_${2}_$3"
@@ -114,18 +95,7 @@ done
 
 say "topics created; workload: $ROWS rows"
 t0=$(date +%s.%N)
-$PSQL <<SQL >/dev/null
-INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name, payload)
-SELECT md5(i::text)::uuid, i % 1000, '2024-01-01'::timestamptz + (i || ' s')::interval, i / 7.0,
-       (i % 100000) / 100.0, i % 2 = 0, 'user_' || i,
-       jsonb_build_object('k', i, 'tags', jsonb_build_array('a', 'b'))
-FROM generate_series(1, $ROWS) i;
-UPDATE public.bench_events SET amount = amount + 1 WHERE id % 5 = 0;
-DELETE FROM public.bench_events WHERE id % 10 = 0;
-SQL
-for ((i = 1; i <= ROWS / 100; i++)); do
-  echo "INSERT INTO public.bench_events (event_uuid, user_id, created_ts, signal, amount, flag, name) VALUES (gen_random_uuid(), $i, now(), 0.5, 1.25, true, 'small');"
-done | $PSQL >/dev/null
+bench_workload "$ROWS"
 END=$($PSQL -c "SELECT pg_current_wal_lsn()")
 say "workload committed in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s, $(( $($PSQL -c "SELECT pg_wal_lsn_diff('$END', '$WARM')::bigint") / 1048576 )) MB of WAL; end $END" >&2
 # change events (the warm-up row has id 1, the workload's rows 2 .. ROWS + 1)
@@ -134,26 +104,6 @@ DELETES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i
 EVENTS=$((ROWS + UPDATES + DELETES + ROWS / 100))
 
 declare -A secs rss bytes cpu bcpu
-timed() {  # timed KEY command...: seconds and peak RSS (kB) of one run
-  local key=$1 start end
-  shift
-  start=$(date +%s.%N)
-  /usr/bin/time -f '%M %U %S' -o "$DIR/time.out" "$@"
-  end=$(date +%s.%N)
-  secs[$key]+="$(echo "$end - $start" | bc) "
-  local m u sy
-  read -r m u sy < <(tail -1 "$DIR/time.out")
-  cpu[$key]+="$(echo "$u + $sy" | bc) "
-  [[ -z ${rss[$key]:-} || $m -gt ${rss[$key]} ]] && rss[$key]=$m
-  return 0
-}
-
-topic_records() {  # topic_records TOPIC: the sum of its partitions' end offsets
-  local args=() p
-  for ((p = 0; p < PARTITIONS; p++)); do args+=(-t "$1:$p:-1"); done
-  kcat -b "$BOOTSTRAP" -Q "${args[@]}" 2>/dev/null | awk '/offset/ { s += $NF } END { print s + 0 }'
-}
-
 for ((r = 1; r <= ROUNDS; r++)); do
   for s in "${SCHEMAS[@]}"; do
     timed "recv_$s" "$BIN/pg_recvlogical" -d postgres --slot "r_${s}_$r" --start --no-loop \
@@ -164,10 +114,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     rm -f "$DIR/out"
     for c in "${COMPRESSIONS[@]}"; do
       p="b_${s}_${c}_$r"
-      b0=$(broker_cpu)
+      b0=$(proc_cpu "$KAFKA_PID")
       timed "sink_${s}_$c" "$SINK" --config "$DIR/$p.properties" --endpos="$END" 2>>"$DIR/sink.err" ||
         { tail -5 "$DIR/sink.err" >&2; exit 1; }
-      bcpu[sink_${s}_$c]+="$(echo "$(broker_cpu) - $b0" | bc) "
+      bcpu[sink_${s}_$c]+="$(echo "$(proc_cpu "$KAFKA_PID") - $b0" | bc) "
       got=$(topic_records "$p.public.bench_events")
       want=$((1 + EVENTS + DELETES))  # the warm-up row, the events, a tombstone per delete
       [[ $got -eq $want ]] || echo "# WARNING: $p.public.bench_events has $got records, expected $want" >&2
@@ -177,7 +127,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
   say "round $r done"
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "| $ROWS rows + updates, deletes, $((ROWS / 100)) small transactions ($EVENTS events), $PARTITIONS partitions | seconds (median of $ROUNDS) | events/s | process CPU s | broker CPU s | peak RSS MB | MB written | sink ÷ pg_recvlogical events/s |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for s in "${SCHEMAS[@]}"; do

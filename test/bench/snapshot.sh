@@ -41,25 +41,10 @@ read -r -a THREADS <<<"${THREADS:-1 2}"
 SINK=${SINK:-$TOP/sink/wal2dbz-sink}
 [[ -x $SINK ]] || SINK=$(command -v wal2dbz-sink)
 
-DIR=$(mktemp -d /tmp/wal2dbz-snapbench.XXXXXX)
-chmod 755 "$DIR"
-cleanup() {
-  test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
-  test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-eval "$(test/lib/pg.sh start "$DIR/pg" "max_replication_slots = 100" "max_wal_senders = 100" \
-  "max_wal_size = 4GB" "shared_buffers = 1GB" 2>/dev/null)"
-unset WAL2DBZ_PG_OWNER
-export PGDATABASE=postgres
-BOOTSTRAP=$(test/lib/kafka.sh start "$DIR/kafka" 2>/dev/null)
-PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
-HZ=$(getconf CLK_TCK)
-PM=$(head -1 "$DIR/pg/data/postmaster.pid")
-KPID=$(cat "$DIR/kafka/kafka.pid")
-T0=$(date +%s)
-say() { echo "# [$(( $(date +%s) - T0 )) s] $*" >&2; }
+# shellcheck source=lib.sh
+. test/bench/lib.sh
+bench_services snapbench "max_replication_slots = 100" "max_wal_senders = 100" \
+  "max_wal_size = 4GB" "shared_buffers = 1GB"
 say "PostgreSQL and Kafka up; filling $ROWS rows"
 
 $PSQL <<SQL >/dev/null
@@ -99,61 +84,26 @@ EOF
   echo "$prefix"
 }
 
-tree_cpu() {  # tree_cpu PID: CPU seconds of PID, its reaped children and its live children
-  python3 - "$1" "$HZ" <<'PY'
-import os, sys
-top, hz = sys.argv[1], int(sys.argv[2])
-def fields(pid):
-    with open("/proc/%s/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()
-f = fields(top)
-t = int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-for p in os.listdir("/proc"):
-    if p.isdigit():
-        try:
-            g = fields(p)
-        except OSError:
-            continue
-        if g[1] == top:
-            t += int(g[11]) + int(g[12])
-print("%.2f" % (t / hz))
-PY
-}
-
 declare -A secs rss cpu pgcpu kcpu
-timed() {  # timed KEY command...: seconds, CPU seconds and peak RSS (kB) of one run
-  local key=$1 start end m u sy pg0 k0
-  shift
+timed_services() {  # timed_services KEY command...: timed, and the CPU seconds of PostgreSQL and Kafka
+  local key=$1 pg0 k0
   pg0=$(tree_cpu "$PM")
-  k0=$(tree_cpu "$KPID")
-  start=$(date +%s.%N)
-  /usr/bin/time -f '%M %U %S' -o "$DIR/time.out" "$@"
-  end=$(date +%s.%N)
-  secs[$key]+="$(echo "$end - $start" | bc) "
+  k0=$(tree_cpu "$KAFKA_PID")
+  timed "$@"
   pgcpu[$key]+="$(echo "$(tree_cpu "$PM") - $pg0" | bc) "
-  kcpu[$key]+="$(echo "$(tree_cpu "$KPID") - $k0" | bc) "
-  read -r m u sy < <(tail -1 "$DIR/time.out")
-  cpu[$key]+="$(echo "$u + $sy" | bc) "
-  [[ -z ${rss[$key]:-} || $m -gt ${rss[$key]} ]] && rss[$key]=$m
-  return 0
-}
-
-topic_records() {  # topic_records TOPIC: the sum of its partitions' end offsets
-  local args=() p
-  for ((p = 0; p < PARTITIONS; p++)); do args+=(-t "$1:$p:-1"); done
-  kcat -b "$BOOTSTRAP" -Q "${args[@]}" 2>/dev/null | awk '/offset/ { s += $NF } END { print s + 0 }'
+  kcpu[$key]+="$(echo "$(tree_cpu "$KAFKA_PID") - $k0" | bc) "
 }
 
 # a first read puts the table in shared buffers for every timed run
 $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" >/dev/null
 for ((r = 1; r <= ROUNDS; r++)); do
-  timed copy $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" -o /dev/null
+  timed_services copy $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" -o /dev/null
   # the thread counts in turn first, so that neither always runs right after COPY
   order=("${THREADS[@]}")
   ((r % 2 == 0)) && order=($(printf '%s\n' "${THREADS[@]}" | tac))
   for t in "${order[@]}"; do
     p=$(props "$t" "$r")
-    timed "sink_$t" "$SINK" --config "$DIR/$p.properties" 2>>"$DIR/sink.err" ||
+    timed_services "sink_$t" "$SINK" --config "$DIR/$p.properties" 2>>"$DIR/sink.err" ||
       { tail -5 "$DIR/sink.err" >&2; exit 1; }
     got=$(topic_records "$p.public.bench_snap")
     [[ $got -eq $ROWS ]] || echo "# WARNING: $p.public.bench_snap has $got records, expected $ROWS" >&2
@@ -161,7 +111,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
   say "round $r done: copy ${secs[copy]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 nth() { echo "$1" | tr -s ' ' '\n' | grep . | sed -n "${2}p"; }
 # ratios of runs of the same round (close in time, so under similar load from other jobs), median
 # over the rounds: run A's rows/s over run B's = B's seconds over A's
