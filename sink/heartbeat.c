@@ -39,6 +39,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "pgconn.h"
@@ -67,16 +68,6 @@ struct SinkHeartbeat
 	int64_t		next_ms;		/* monotonic time the next beat is due */
 	PGconn	   *conn;			/* the action query's connection, or NULL */
 };
-
-/* Monotonic milliseconds. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wall-clock milliseconds since the Unix epoch, as Instant.now(). */
 static int64_t
@@ -162,7 +153,7 @@ sink_heartbeat_new(const SinkConfig *cfg, bool *failed)
 	free(server);
 
 	/* the first beat one interval after the start, as Debezium's timer */
-	hb->next_ms = mono_ms() + hb->interval_ms;
+	hb->next_ms = sink_mono_ms() + hb->interval_ms;
 	sink_log_info("heartbeats every %d ms on topic \"%s\"%s", hb->interval_ms,
 				  hb->topic, hb->action_query ? ", each followed by heartbeat.action.query" : "");
 	return hb;
@@ -183,7 +174,7 @@ sink_heartbeat_timeout(const SinkHeartbeat *hb, int timeout_ms)
 
 	if (hb == NULL)
 		return timeout_ms;
-	until = hb->next_ms - mono_ms();
+	until = hb->next_ms - sink_mono_ms();
 	if (until < 0)
 		return 0;
 	return until < timeout_ms ? (int) until : timeout_ms;
@@ -248,7 +239,7 @@ SinkHeartbeatResult
 sink_heartbeat_tick(SinkHeartbeat *hb, SinkKafka *sk, SinkLsn *lsn,
 					SinkLsnPtr position)
 {
-	int64_t		now = mono_ms();
+	int64_t		now = sink_mono_ms();
 	char		value[256];		/* the longest form is 208 bytes */
 	int			value_len;
 	char		err[256];

@@ -47,6 +47,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "clock.h"
 #include "kafka.h"
 #include "log.h"
 #include "wal2dbz_frame.h"
@@ -171,16 +172,6 @@ static bool
 interrupted(SinkKafka *sk)
 {
 	return sk->interrupt != NULL && *sk->interrupt;
-}
-
-/* Monotonic milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -683,7 +674,7 @@ give_up_time(SinkKafka *sk)
 		return INT64_MAX;
 	if (wait < TOPIC_CREATE_TIMEOUT_MS)
 		wait = TOPIC_CREATE_TIMEOUT_MS;
-	return now_ms() + wait;
+	return sink_mono_ms() + wait;
 }
 
 /*
@@ -694,7 +685,7 @@ static TopicResult
 no_answer(SinkKafka *sk, SinkTopic *topic, const char *what,
 		  const char *reason)
 {
-	int64_t		now = now_ms();
+	int64_t		now = sink_mono_ms();
 
 	if (now < topic->give_up_at_ms)
 	{
@@ -737,7 +728,7 @@ static TopicResult
 wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	int64_t		deadline = now_ms() + TOPIC_CREATE_TIMEOUT_MS;
+	int64_t		deadline = sink_mono_ms() + TOPIC_CREATE_TIMEOUT_MS;
 	int			npartitions = 0;
 	int			p;
 	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
@@ -746,7 +737,7 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 		deadline = topic->give_up_at_ms;
 
 	/* the partition count and leaders, from a fresh metadata request */
-	while (now_ms() < deadline && !interrupted(sk))
+	while (sink_mono_ms() < deadline && !interrupted(sk))
 	{
 		bool		ready = false;
 
@@ -780,7 +771,7 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 	for (p = 0; p < npartitions; p++)
 	{
 		err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-		while (now_ms() < deadline && !interrupted(sk))
+		while (sink_mono_ms() < deadline && !interrupted(sk))
 		{
 			int64_t		lo;
 			int64_t		hi;
@@ -822,7 +813,7 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 	rd_kafka_AdminOptions_t *options;
 	rd_kafka_queue_t *rkqu;
 	rd_kafka_event_t *rkev = NULL;
-	int64_t		deadline = now_ms() + TOPIC_CREATE_TIMEOUT_MS;
+	int64_t		deadline = sink_mono_ms() + TOPIC_CREATE_TIMEOUT_MS;
 	TopicResult result = TOPIC_OK;
 
 	newtopic = rd_kafka_NewTopic_new(topic->name, sk->partitions,
@@ -844,7 +835,7 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 	rd_kafka_CreateTopics(sk->rk, &newtopic, 1, options, rkqu);
 
 	/* keep serving delivery reports while we wait */
-	while (rkev == NULL && now_ms() < deadline && !interrupted(sk))
+	while (rkev == NULL && sink_mono_ms() < deadline && !interrupted(sk))
 	{
 		rkev = rd_kafka_queue_poll(rkqu, 100);
 		poll_reports(sk, 0);
@@ -863,7 +854,7 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 	{
 		sink_log_warning("could not create topic \"%s\": %s; will try again",
 						 topic->name, rd_kafka_event_error_string(rkev));
-		topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
+		topic->retry_at_ms = sink_mono_ms() + TOPIC_CREATE_RETRY_MS;
 	}
 	else
 	{
@@ -895,7 +886,7 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 								 nresults == 1 && rd_kafka_topic_result_error_string(results[0]) ?
 								 rd_kafka_topic_result_error_string(results[0]) :
 								 rd_kafka_err2str(err));
-				topic->retry_at_ms = now_ms() + TOPIC_CREATE_RETRY_MS;
+				topic->retry_at_ms = sink_mono_ms() + TOPIC_CREATE_RETRY_MS;
 				break;
 			default:
 				sink_log_error("could not create topic \"%s\": %s", topic->name,
@@ -929,13 +920,13 @@ prepare_topic(SinkKafka *sk, SinkTopic *topic)
 
 	if (topic->ready)
 		return TOPIC_OK;
-	if (now_ms() < topic->next_attempt_ms)
+	if (sink_mono_ms() < topic->next_attempt_ms)
 		return TOPIC_WAITING;
 	if (topic->give_up_at_ms == 0)
 		topic->give_up_at_ms = give_up_time(sk);
 	if (!topic->created)
 	{
-		if (now_ms() < topic->retry_at_ms)
+		if (sink_mono_ms() < topic->retry_at_ms)
 			return TOPIC_OK;	/* refused before: produce anyway */
 		result = create_topic(sk, topic);
 		if (result != TOPIC_OK || !topic->created)
@@ -1191,9 +1182,9 @@ sink_kafka_failed(SinkKafka *sk)
 int
 sink_kafka_drain(SinkKafka *sk, int timeout_ms, atomic_int *abort)
 {
-	int64_t		deadline = now_ms() + timeout_ms;
+	int64_t		deadline = sink_mono_ms() + timeout_ms;
 
-	while (!*abort && rd_kafka_outq_len(sk->rk) > 0 && now_ms() < deadline)
+	while (!*abort && rd_kafka_outq_len(sk->rk) > 0 && sink_mono_ms() < deadline)
 		poll_reports(sk, 50);
 	return rd_kafka_outq_len(sk->rk);
 }

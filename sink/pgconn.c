@@ -28,6 +28,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pgconn.h"
 
@@ -70,16 +71,6 @@ sink_pg_set_interrupt(atomic_int *flag)
 	connect_interrupt = flag;
 }
 
-/* Monotonic milliseconds. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The connect timeout in seconds (0: none); config.c checked the range. */
 static int
 connect_timeout_s(const SinkConfig *cfg)
@@ -99,7 +90,7 @@ static bool
 connect_poll(PGconn *conn, int timeout_s)
 {
 	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
-	int64_t		deadline = timeout_s > 0 ? mono_ms() + (int64_t) timeout_s * 1000 : 0;
+	int64_t		deadline = timeout_s > 0 ? sink_mono_ms() + (int64_t) timeout_s * 1000 : 0;
 
 	for (;;)
 	{
@@ -123,7 +114,7 @@ connect_poll(PGconn *conn, int timeout_s)
 		}
 		if (deadline)
 		{
-			int64_t		left = deadline - mono_ms();
+			int64_t		left = deadline - sink_mono_ms();
 
 			if (left <= 0)
 			{

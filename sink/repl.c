@@ -30,6 +30,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -114,16 +115,6 @@ typedef struct ReplState
 	char		errbuf[512];
 } ReplState;
 
-/* Monotonic milliseconds, for deadlines. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wall-clock microseconds since the PostgreSQL epoch, as feGetCurrentTimestamp. */
 static int64_t
 pg_now_us(void)
@@ -205,7 +196,7 @@ install_signal_handlers(void)
 static void
 update_metrics(ReplState *rs, bool force)
 {
-	int64_t		now = mono_ms();
+	int64_t		now = sink_mono_ms();
 	int64_t		oldest = sink_lsn_oldest_time(rs->lsn);
 
 	if (!force && now - rs->last_metrics_ms < KAFKA_TICK_MS)
@@ -251,7 +242,7 @@ send_feedback(ReplState *rs, bool force, bool reply_requested)
 	}
 	rs->sent_write = write;
 	rs->sent_flush = flush;
-	rs->last_status_ms = mono_ms();
+	rs->last_status_ms = sink_mono_ms();
 	update_metrics(rs, true);
 	return true;
 }
@@ -264,7 +255,7 @@ send_feedback(ReplState *rs, bool force, bool reply_requested)
 static bool
 feedback_if_due(ReplState *rs)
 {
-	int64_t		now = mono_ms();
+	int64_t		now = sink_mono_ms();
 	int			interval = rs->cfg->status_interval_ms;
 
 	if (interval > 0 && now - rs->last_status_ms >= interval)
@@ -635,7 +626,7 @@ handle_record(ReplState *rs, const SinkFrame *frame)
 	}
 
 	txn = sink_lsn_record(rs->lsn, frame->commit_lsn, frame->change_lsn,
-						  mono_ms(), rs->errbuf, sizeof(rs->errbuf));
+						  sink_mono_ms(), rs->errbuf, sizeof(rs->errbuf));
 	if (txn == NULL)
 	{
 		sink_log_error("invalid frame sequence at " SINK_LSN_FORMAT ": %s",
@@ -854,7 +845,7 @@ stream_loop(ReplState *rs)
 			/* wake for the next forced status update if it comes first */
 			if (interval > 0)
 			{
-				int64_t		until = rs->last_status_ms + interval - mono_ms();
+				int64_t		until = rs->last_status_ms + interval - sink_mono_ms();
 
 				if (until < timeout)
 					timeout = until > 0 ? (int) until : 0;
@@ -936,7 +927,7 @@ finish_streaming(ReplState *rs, StreamStopReason reason)
 
 	if (reason == STOP_SIGNAL || reason == STOP_ENDPOS)
 	{
-		int64_t		deadline = mono_ms() + DRAIN_TIMEOUT_MS;
+		int64_t		deadline = sink_mono_ms() + DRAIN_TIMEOUT_MS;
 		int			remaining;
 
 		/* drain in slices, keeping the walsender informed in between */
@@ -947,7 +938,7 @@ finish_streaming(ReplState *rs, StreamStopReason reason)
 			if (!feedback_if_due(rs))
 				break;
 		} while (remaining > 0 && !*rs->abort &&
-				 !sink_kafka_failed(rs->sk) && mono_ms() < deadline);
+				 !sink_kafka_failed(rs->sk) && sink_mono_ms() < deadline);
 		if (remaining > 0)
 			sink_log_warning("%d record(s) were not acknowledged by Kafka; they are not confirmed and will be sent again on restart",
 							 remaining);
@@ -1026,9 +1017,9 @@ disconnect(ReplState *rs)
 static bool
 reconnect_wait(ReplState *rs, int seconds)
 {
-	int64_t		until = mono_ms() + (int64_t) seconds * 1000;
+	int64_t		until = sink_mono_ms() + (int64_t) seconds * 1000;
 
-	while (mono_ms() < until)
+	while (sink_mono_ms() < until)
 	{
 		sink_kafka_poll(rs->sk, KAFKA_TICK_MS);
 		update_metrics(rs, false);

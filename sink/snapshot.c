@@ -87,6 +87,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "log.h"
 #include "pgconn.h"
@@ -249,16 +250,6 @@ typedef struct Snapshot
 	int64_t		last_metrics_ms;
 	char		errbuf[512];
 } Snapshot;
-
-/* Monotonic milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Append to a Buf; on out of memory, remember it and stop appending. */
 static void __attribute__((format(printf, 2, 3)))
@@ -1545,7 +1536,7 @@ done:
 static void
 progress(Snapshot *s, bool force_log, bool running)
 {
-	int64_t		now = now_ms();
+	int64_t		now = sink_mono_ms();
 	double		secs = (double) (now - s->start_ms) / 1000.0;
 	double		rate = secs > 0 ? (double) s->rows / secs : 0;
 	uint64_t	estimate = s->estimate > s->rows ? s->estimate : s->rows;
@@ -1587,7 +1578,7 @@ produce(Snapshot *s, const SinkFrame *frame, SinkSchema *schema)
 	SinkProduceResult result;
 
 	/* one tracker entry for all of them, committed at the slot's position */
-	txn = sink_lsn_record(env->lsn, s->start, s->start, now_ms(), s->errbuf,
+	txn = sink_lsn_record(env->lsn, s->start, s->start, sink_mono_ms(), s->errbuf,
 						  sizeof(s->errbuf));
 	if (txn == NULL)
 	{
@@ -1942,7 +1933,7 @@ static bool
 drain(Snapshot *s, bool stopping)
 {
 	const SinkSnapshotEnv *env = s->env;
-	int64_t		deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	int64_t		deadline = sink_mono_ms() + DRAIN_TIMEOUT_MS;
 	int			remaining;
 
 	if (stopping)
@@ -1961,7 +1952,7 @@ drain(Snapshot *s, bool stopping)
 	while (!sink_lsn_idle(env->lsn) && !sink_kafka_failed(env->sk) &&
 		   !*env->abort)
 	{
-		if (*env->stop && now_ms() > deadline)
+		if (*env->stop && sink_mono_ms() > deadline)
 			break;
 		sink_kafka_poll(env->sk, KAFKA_TICK_MS);
 		progress(s, false, true);
@@ -2040,7 +2031,7 @@ take_snapshot(const SinkSnapshotEnv *env, PGconn *repl, PGconn *ctl,
 		goto done;
 	snprintf(s.lsn_text, sizeof(s.lsn_text), SINK_LSN_FORMAT,
 			 SINK_LSN_ARGS(s.snapshot_lsn));
-	s.start_ms = now_ms();
+	s.start_ms = sink_mono_ms();
 	sink_lsn_raise(env->lsn, start);	/* what the slot already has */
 	if (!plan(&s, s.workers[0].conn, scope, state))
 	{
@@ -2085,7 +2076,7 @@ take_snapshot(const SinkSnapshotEnv *env, PGconn *repl, PGconn *ctl,
 				  snapshot_name ? " (the slot's exported snapshot)" :
 				  "; changes since the slot's position follow it (at least once)");
 
-	s.start_ms = now_ms();
+	s.start_ms = sink_mono_ms();
 	r = read_all(&s);
 	if (r == SINK_SNAPSHOT_STREAM && env->lsn->open != NULL &&
 		!sink_lsn_commit(env->lsn, s.start, s.errbuf, sizeof(s.errbuf)))
@@ -2115,7 +2106,7 @@ take_snapshot(const SinkSnapshotEnv *env, PGconn *repl, PGconn *ctl,
 				r = failure_of(ctl);
 			else
 			{
-				double		secs = (double) (now_ms() - s.start_ms) / 1000.0;
+				double		secs = (double) (sink_mono_ms() - s.start_ms) / 1000.0;
 
 				sink_log_info("snapshot complete: %" PRIu64 " records of %d table(s) in %.1f s (%.0f rows/s), all acknowledged by Kafka",
 							  s.rows, s.ntables, secs,
