@@ -75,6 +75,22 @@ sink_check_report(const char *level, const char *what, const char *todo,
 	fflush(stdout);
 }
 
+/*
+ * The connection's last error in \p buf, without libpq's trailing newline,
+ * so that it can stand inside a finding's line.
+ */
+static const char *
+last_error(CheckState *cs, char *buf, size_t size)
+{
+	size_t		len;
+
+	snprintf(buf, size, "%s", PQerrorMessage(cs->conn));
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
 /* Run a query that returns rows; NULL (and a FAIL) on error. */
 static PGresult *
 query(CheckState *cs, const char *what, const char *sql)
@@ -84,14 +100,9 @@ query(CheckState *cs, const char *what, const char *sql)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		char		msg[1024];
-		size_t		len;
 
-		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(cs->conn));
-		len = strlen(msg);
-		if (len > 0 && msg[len - 1] == '\n')
-			msg[len - 1] = '\0';
 		sink_check_report("FAIL", what, "check the role's privileges",
-						  "query failed: %s", msg);
+						  "query failed: %s", last_error(cs, msg, sizeof(msg)));
 		PQclear(res);
 		return NULL;
 	}
@@ -318,16 +329,11 @@ check_extension(CheckState *cs)
 	if (PQresultStatus(lib) != PGRES_TUPLES_OK)
 	{
 		char		msg[512];
-		size_t		len;
 
-		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(cs->conn));
-		len = strlen(msg);
-		if (len > 0 && msg[len - 1] == '\n')
-			msg[len - 1] = '\0';
 		sink_check_report(level, "extension",
 						  "install the wal2dbz package of version " WAL2DBZ_VERSION " on the database server",
 						  "wal2dbz " WAL2DBZ_VERSION " is installed but its library does not load: %s",
-						  msg);
+						  last_error(cs, msg, sizeof(msg)));
 	}
 	else if (strcmp(PQgetvalue(lib, 0, 0), WAL2DBZ_VERSION) != 0)
 		sink_check_report(level, "extension",
