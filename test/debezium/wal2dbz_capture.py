@@ -184,29 +184,41 @@ def convert(frames, logical_name):
     return out
 
 
+def options_of(args, prog):
+    """The name=value arguments as (name, value) pairs; None, after a message, when one is not."""
+    options = []
+    for a in args:
+        if "=" not in a:
+            print("%s: option %r is not name=value" % (prog, a), file=sys.stderr)
+            return None
+        options.append(tuple(a.split("=", 1)))
+    return options
+
+
+def write_capture(outfile, records):
+    """Write records in the DbzRunner capture format: one compact JSON object a line."""
+    with open(outfile, "w", encoding="utf-8") as fp:
+        for r in records:
+            fp.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     outfile, dbname, slot = argv[:3]
-    options = []
-    for a in argv[3:]:
-        if "=" not in a:
-            print("wal2dbz_capture: option %r is not name=value" % a, file=sys.stderr)
-            return 2
-        options.append(tuple(a.split("=", 1)))
+    options = options_of(argv[3:], "wal2dbz_capture")
+    if options is None:
+        return 2
     try:
         records = convert(fetch_frames(dbname, slot, options),
                           dict(options).get("topic.prefix", dbname))
     except FrameError as e:
         print("wal2dbz_capture: " + str(e), file=sys.stderr)
         return 1
-    with open(outfile, "w", encoding="utf-8") as fp:
-        for r in records:
-            fp.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_capture(outfile, records)
     print("wal2dbz_capture: %d records" % len(records), file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

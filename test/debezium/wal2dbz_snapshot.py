@@ -18,13 +18,12 @@ The frames are converted by wal2dbz_capture.py's convert() (SCHEMA frames applie
 headers added as the sink adds them).
 Exit 0 on success, 1 on a psql error or a malformed frame. Standard library only.
 """
-import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wal2dbz_capture import FrameError, convert, quote  # noqa: E402
+from wal2dbz_capture import FrameError, convert, options_of, quote, write_capture  # noqa: E402
 
 FILTERS = ("schema.include.list", "schema.exclude.list", "table.include.list", "table.exclude.list")
 
@@ -51,12 +50,9 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     outfile, dbname, lsn = argv[:3]
-    options = []
-    for a in argv[3:]:
-        if "=" not in a:
-            print("wal2dbz_snapshot: option %r is not name=value" % a, file=sys.stderr)
-            return 2
-        options.append(tuple(a.split("=", 1)))
+    options = options_of(argv[3:], "wal2dbz_snapshot")
+    if options is None:
+        return 2
     opts = dict(options)
     nsp = '(n.nspname::text COLLATE "C")'
     dc = '((n.nspname || \'.\' || c.relname) COLLATE "C")'
@@ -83,9 +79,7 @@ def main(argv):
     except FrameError as e:
         print("wal2dbz_snapshot: " + str(e), file=sys.stderr)
         return 1
-    with open(outfile, "w", encoding="utf-8") as fp:
-        for r in records:
-            fp.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_capture(outfile, records)
     print("wal2dbz_snapshot: %d records of %d tables" % (len(records), len(oids)), file=sys.stderr)
     return 0
 
