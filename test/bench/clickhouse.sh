@@ -64,26 +64,8 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 say "PostgreSQL, Kafka and ClickHouse $(ch 'SELECT version()') up; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 $PSQL -c "CREATE EXTENSION wal2dbz" >/dev/null
 
-source_props() {  # source_props FILE PREFIX SLOT [extra lines...]
-  local f=$1 prefix=$2 slot=$3
-  shift 3
-  cat > "$f" <<EOF
-database.hostname=127.0.0.1
-database.port=$PGPORT
-database.user=$PGUSER
-database.dbname=postgres
-topic.prefix=$prefix
-slot.name=$slot
-snapshot.mode=no_data
-framed.batch.bytes=65536
-topic.creation.default.partitions=$PARTITIONS
-topic.creation.default.replication.factor=1
-kafka.bootstrap.servers=$BOOTSTRAP
-kafka.compression.type=lz4
-kafka.linger.ms=5
-EOF
-  printf '%s\n' "$@" >> "$f"
-}
+# the source stage's settings of every run, beside source_props's
+SOURCE=(snapshot.mode=no_data framed.batch.bytes=65536 kafka.compression.type=lz4 kafka.linger.ms=5)
 
 metric_sum() {  # metric_sum PORT NAME: the sum of a metric's samples
   { curl -s "http://127.0.0.1:$1/metrics" || true; } | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $NF } END { print s + 0 }'
@@ -112,7 +94,7 @@ note_time() { secs[$1]+="$2 "; }
 throughput() {
   bench_events_table
   $PSQL -c "SELECT pg_create_logical_replication_slot('b', 'wal2dbz')" >/dev/null
-  source_props "$DIR/source.properties" b b "http.port=0"
+  source_props "$DIR/source.properties" b b "${SOURCE[@]}" "http.port=0"
   bench_workload "$ROWS"
   local end
   end=$($PSQL -c "SELECT pg_current_wal_lsn()")
@@ -272,7 +254,7 @@ SQL
     local slot="lat_$bms" port pid start_id last_id
     port=$(free_port)
     $PSQL -c "SELECT pg_create_logical_replication_slot('$slot', 'wal2dbz')" >/dev/null
-    source_props "$DIR/lat.properties" "$slot" "$slot" "http.port=$port" \
+    source_props "$DIR/lat.properties" "$slot" "$slot" "${SOURCE[@]}" "http.port=$port" \
       "table.include.list=public\\.lat_events" \
       "clickhouse.url=$CH" "clickhouse.database=$slot" "clickhouse.group.id=$slot" \
       "clickhouse.batch.ms=$bms"

@@ -3,11 +3,11 @@
 # directory after `set -euo pipefail`.
 #
 # Gives: bench_services (a work directory $DIR with PostgreSQL and a Kafka broker, stopped and
-# removed at exit), say (a line on stderr with the seconds since the services were up), median,
-# proc_cpu and tree_cpu (CPU seconds of a process, alone or with its children), topic_records (a
-# topic's record count), timed (seconds, CPU seconds and peak RSS of a run), and issue #2's
-# workload (bench_events_table, bench_workload), which decode.sh, sink.sh, clickhouse.sh and
-# debezium.sh measure alike.
+# removed at exit), source_props (a sink's properties file), say (a line on stderr with the
+# seconds since the services were up), median, proc_cpu and tree_cpu (CPU seconds of a process,
+# alone or with its children), topic_records (a topic's record count), timed (seconds, CPU
+# seconds and peak RSS of a run), and issue #2's workload (bench_events_table, bench_workload),
+# which decode.sh, sink.sh, clickhouse.sh and debezium.sh measure alike.
 
 PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
 HZ=$(getconf CLK_TCK)
@@ -43,6 +43,25 @@ bench_cleanup() {
   test/lib/kafka.sh stop "$DIR/kafka" >/dev/null 2>&1 || true
   test/lib/pg.sh stop "$DIR/pg" >/dev/null 2>&1 || true
   [[ -n ${KEEP:-} ]] || rm -rf "$DIR"
+}
+
+# source_props FILE PREFIX SLOT [line...]: a sink's properties in FILE: this run's PostgreSQL and
+# Kafka, topic prefix and slot, topics of PARTITIONS partitions, then the lines
+source_props() {
+  local f=$1 prefix=$2 slot=$3
+  shift 3
+  cat > "$f" <<EOF
+database.hostname=127.0.0.1
+database.port=$PGPORT
+database.user=$PGUSER
+database.dbname=postgres
+topic.prefix=$prefix
+slot.name=$slot
+topic.creation.default.partitions=$PARTITIONS
+topic.creation.default.replication.factor=1
+kafka.bootstrap.servers=$BOOTSTRAP
+EOF
+  printf '%s\n' "$@" >> "$f"
 }
 
 proc_cpu() {  # proc_cpu PID: CPU seconds (user + system) of the process itself so far

@@ -50,23 +50,9 @@ bench_events_table
 
 props() {  # props SCHEMAS COMPRESSION ROUND: a sink configuration, its prefix and slot
   local prefix="b_${1}_${2}_$3"
-  cat > "$DIR/$prefix.properties" <<EOF
-database.hostname=127.0.0.1
-database.port=$PGPORT
-database.user=$PGUSER
-database.dbname=postgres
-topic.prefix=$prefix
-slot.name=$prefix
-snapshot.mode=no_data
-value.converter.schemas.enable=$1
-key.converter.schemas.enable=$1
-framed.batch.bytes=65536
-topic.creation.default.partitions=$PARTITIONS
-topic.creation.default.replication.factor=1
-http.port=0
-kafka.bootstrap.servers=$BOOTSTRAP
-kafka.compression.type=$2
-EOF
+  source_props "$DIR/$prefix.properties" "$prefix" "$prefix" snapshot.mode=no_data \
+    "value.converter.schemas.enable=$1" "key.converter.schemas.enable=$1" \
+    framed.batch.bytes=65536 http.port=0 "kafka.compression.type=$2"
   echo "$prefix"
 }
 

@@ -63,24 +63,9 @@ say "table filled: $($PSQL -c "SELECT pg_size_pretty(pg_table_size('public.bench
 
 props() {  # props THREADS ROUND: a sink configuration; prints its prefix
   local prefix="s${1}_$2"
-  cat > "$DIR/$prefix.properties" <<EOF
-database.hostname=127.0.0.1
-database.port=$PGPORT
-database.user=$PGUSER
-database.dbname=postgres
-topic.prefix=$prefix
-slot.name=$prefix
-table.include.list=public\\.bench_snap
-snapshot.mode=initial_only
-snapshot.max.threads=$1
-${CHUNK:+snapshot.chunk.size=$CHUNK}
-value.converter.schemas.enable=$SCHEMAS
-key.converter.schemas.enable=$SCHEMAS
-topic.creation.default.partitions=$PARTITIONS
-topic.creation.default.replication.factor=1
-http.port=0
-kafka.bootstrap.servers=$BOOTSTRAP
-EOF
+  source_props "$DIR/$prefix.properties" "$prefix" "$prefix" 'table.include.list=public\.bench_snap' \
+    snapshot.mode=initial_only "snapshot.max.threads=$1" "${CHUNK:+snapshot.chunk.size=$CHUNK}" \
+    "value.converter.schemas.enable=$SCHEMAS" "key.converter.schemas.enable=$SCHEMAS" http.port=0
   echo "$prefix"
 }
 
