@@ -6,7 +6,7 @@
 # Prints TAP: one line per test, one for the reports. Run as an unprivileged user (initdb
 # refuses root) after "make install"; the tree must be writable (the build goes into sink/).
 #
-# Usage: test/sanitize.sh [e2e_test...]   (default: e2e_basic e2e_worker, ~2 min with the
+# Usage: test/sanitize.sh [e2e_test...]   (default: e2e_basic e2e_worker, ~1 min with the
 #                                          build; KEEP=1 keeps the reports)
 set -uo pipefail
 cd "$(dirname "$0")/.."
