@@ -979,9 +979,11 @@ take_record(SinkCh *ch, rd_kafka_message_t *msg)
 	rec.valuelen = msg->len;
 	rec.oldkey = NULL;
 	rec.oldkeylen = 0;
+	rec.newkey = NULL;
+	rec.newkeylen = 0;
 	{
 		/* a key change's insert names the old key (Debezium's header) */
-		rd_kafka_headers_t *hdrs;
+		rd_kafka_headers_t *hdrs = NULL;
 		const void *hv;
 		size_t		hs;
 
@@ -991,6 +993,14 @@ take_record(SinkCh *ch, rd_kafka_message_t *msg)
 		{
 			rec.oldkey = hv;
 			rec.oldkeylen = hs;
+		}
+		/* and its old key's delete the new key */
+		if (rec.value != NULL && hdrs != NULL &&
+			rd_kafka_header_get_last(hdrs, "__debezium.newkey", &hv, &hs) ==
+			RD_KAFKA_RESP_ERR_NO_ERROR && hv != NULL)
+		{
+			rec.newkey = hv;
+			rec.newkeylen = hs;
 		}
 	}
 

@@ -54,6 +54,13 @@
  * to HOLD_MAX_MS, then the column gets its default (the delete may never
  * come: skipped.operations=d).
  *
+ * The other way round, the old key's delete (header __debezium.newkey)
+ * waits the same way until the new key's insert of the same update is in
+ * the batch or in ClickHouse: once the delete, a higher version, is in,
+ * a merge may collapse the old key's rows into it at any time, and the
+ * insert, if its partition lags or is re-read after a restart, would find
+ * no live row to take its unchanged TOAST values from.
+ *
  * Truncates (op t, when the source does not skip them) delete the rows
  * whose version is below the truncate's, with ALTER TABLE ... DELETE (a
  * mutation), not TRUNCATE TABLE: the table's keys are spread over
@@ -117,6 +124,7 @@
 #define ROW_DROPPED			0x04	/* resolved to nothing */
 #define ROW_OLDKEY			0x08	/* a key change: resolve from the old key */
 #define ROW_HELD			0x10	/* not written now: read again later (a hold) */
+#define ROW_NEWKEY			0x20	/* a key change's delete: okfirst is the new key */
 
 /* how long a partition is held back waiting for an old key's row */
 #define HOLD_MAX_MS			60000
@@ -2002,6 +2010,19 @@ ch_tables_add(ChTables *ts, const ChRecord *rec)
 				t->nvals = before;
 		}
 	}
+	/* a key change's delete: written after its insert (see resolve()) */
+	if (ev.op == 'd' && rec->newkey && t->nkeys > 0)
+	{
+		size_t		before = t->nvals;
+
+		if (add_key_values(ts, t, rec, rec->newkey, rec->newkeylen, row, true))
+		{
+			row->flags |= ROW_NEWKEY;
+			t->need_resolve = true;
+		}
+		else
+			t->nvals = before;
+	}
 	ts->pending_rows++;
 	ts->pending_bytes += (t->arena.len - arena_start) +
 		(t->nvals - vals_start) * 24 + 48;
@@ -2455,9 +2476,14 @@ hold_allowed(ChTables *ts, const ChTable *t, const ChRow *row)
 			if (ts->held[i].offset != row->offset ||
 				now_ms() - ts->held[i].since_ms <= HOLD_MAX_MS)
 				return true;
-			sink_log_warning("clickhouse: topic \"%s\" partition %d offset %" PRId64 ": the old key of this key change of %s has not reached ClickHouse in %d s; writing it without its unchanged TOAST values",
-							 row->topic->name, (int) row->partition, row->offset, t->display,
-							 HOLD_MAX_MS / 1000);
+			if (row->flags & ROW_NEWKEY)
+				sink_log_warning("clickhouse: topic \"%s\" partition %d offset %" PRId64 ": the new key of this key change of %s has not reached ClickHouse in %d s; writing the old key's delete",
+								 row->topic->name, (int) row->partition, row->offset, t->display,
+								 HOLD_MAX_MS / 1000);
+			else
+				sink_log_warning("clickhouse: topic \"%s\" partition %d offset %" PRId64 ": the old key of this key change of %s has not reached ClickHouse in %d s; writing it without its unchanged TOAST values",
+								 row->topic->name, (int) row->partition, row->offset, t->display,
+								 HOLD_MAX_MS / 1000);
 			return false;
 		}
 	return ts->nheld < MAX_HELD_POSITIONS;
@@ -2535,6 +2561,130 @@ apply_holds(ChTables *ts, ChTable *t)
 			ts->pending_rows--;
 		}
 	}
+}
+
+/* Is the row held now, or will apply_holds() hold it? */
+static bool
+row_held(const ChTables *ts, const ChRow *row)
+{
+	size_t		h;
+
+	if (row->flags & ROW_HELD)
+		return true;
+	for (h = 0; h < ts->nholds; h++)
+		if (ts->holds[h].topic == row->topic->name &&
+			ts->holds[h].partition == row->partition &&
+			row->offset >= ts->holds[h].offset)
+			return true;
+	return false;
+}
+
+/*
+ * Hold a key change's delete of the old key until the new key's insert
+ * (same version) is in ClickHouse or written in this batch.  Once the
+ * delete, a higher version, is in, ClickHouse's merges may drop the old
+ * key's live row at any time, and the insert may still need that row's
+ * unchanged TOAST values (a member that lags, or a restart, reads it
+ * later): they would be lost for good.  \p same maps each key to its last
+ * row in the batch.
+ */
+static ChResult
+hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
+					   const ChBuf *keys, const size_t *keyoff)
+{
+	long	   *in_batch = NULL;	/* row -> the new key's row, -1: none */
+	size_t	   *lookup_rows = NULL;
+	Lookup	   *found = NULL;
+	long	   *lookup_of = NULL;
+	size_t		n = 0;
+	size_t		i;
+	ChBuf		newkey;
+	ChResult	r = CH_OK;
+	int			pass;
+	bool		any = false;
+
+	for (i = 0; i < t->nrows && !any; i++)
+		any = (t->rows[i].flags & (ROW_NEWKEY | ROW_DROPPED | ROW_HELD)) == ROW_NEWKEY;
+	if (!any)
+		return CH_OK;
+	ch_buf_init(&newkey);
+	in_batch = malloc(t->nrows * sizeof(long));
+	lookup_of = malloc(t->nrows * sizeof(long));
+	lookup_rows = malloc(t->nrows * sizeof(size_t));
+	if (in_batch == NULL || lookup_of == NULL || lookup_rows == NULL)
+		goto oom;
+	for (i = 0; i < t->nrows; i++)
+	{
+		const ChRow *row = &t->rows[i];
+		long		last;
+
+		in_batch[i] = -1;
+		lookup_of[i] = -1;
+		if ((row->flags & (ROW_NEWKEY | ROW_DROPPED | ROW_HELD)) != ROW_NEWKEY)
+			continue;
+		ch_buf_reset(&newkey);
+		row_key(t, row, true, &newkey);
+		if (newkey.oom)
+			goto oom;
+		last = hash_find(same, keys, keyoff, newkey.data ? newkey.data : "", newkey.len);
+		if (last >= 0 && t->rows[last].version >= row->version)
+			in_batch[i] = last;
+		else
+		{
+			lookup_of[i] = (long) n;
+			lookup_rows[n++] = i;
+		}
+	}
+	if (n > 0)
+	{
+		found = calloc(n, sizeof(Lookup));
+		if (found == NULL)
+			goto oom;
+		r = read_back(ts, t, lookup_rows, n, READ_LAST_ANY, found);
+		if (r != CH_OK)
+			goto done;
+	}
+	/* a hold may hold a new key's row of another delete: look again */
+	for (pass = 0; pass < 4; pass++)
+	{
+		bool		added = false;
+
+		for (i = 0; i < t->nrows; i++)
+		{
+			ChRow	   *row = &t->rows[i];
+			bool		landed;
+
+			if ((row->flags & (ROW_NEWKEY | ROW_DROPPED | ROW_HELD)) != ROW_NEWKEY ||
+				row_held(ts, row))
+				continue;
+			if (in_batch[i] >= 0)
+				landed = !row_held(ts, &t->rows[in_batch[i]]);
+			else
+				landed = found[lookup_of[i]].found &&
+					found[lookup_of[i]].version >= row->version;
+			if (landed || !hold_allowed(ts, t, row))
+				continue;
+			if (!add_hold(ts, row))
+				goto oom;
+			row->flags |= ROW_HELD;
+			added = true;
+		}
+		if (!added)
+			break;
+	}
+
+done:
+	free(in_batch);
+	free(lookup_of);
+	free(lookup_rows);
+	free(found);
+	ch_buf_free(&newkey);
+	return r;
+
+oom:
+	sink_log_error("out of memory");
+	r = CH_FATAL;
+	goto done;
 }
 
 /* The value of column col in a source row: in the batch, else read back. */
@@ -2812,6 +2962,10 @@ resolve(ChTables *ts, ChTable *t)
 		}
 	}
 
+	r = hold_keychange_deletes(ts, t, &same, &keys, keyoff);
+	if (r != CH_OK)
+		goto done;
+
 	/* the held partitions' later rows wait too; count what stays unresolved */
 	apply_holds(ts, t);
 	for (i = 0; i < t->nrows; i++)
@@ -2819,8 +2973,9 @@ resolve(ChTables *ts, ChTable *t)
 		{
 			unresolved += unres[i];
 			if (ts->unresolved_logged++ < MAX_LOGGED_UNRESOLVED)
-				sink_log_warning("clickhouse: unchanged TOAST value of column \"%s\" of %s has no previous row to take it from; the column gets its default",
-								 t->cols[unres_col[i]].name, t->display);
+				sink_log_warning("clickhouse: unchanged TOAST value of column \"%s\" of %s has no previous row to take it from; the column gets its default (topic \"%s\" partition %d offset %" PRId64 ")",
+								 t->cols[unres_col[i]].name, t->display, t->rows[i].topic->name,
+								 (int) t->rows[i].partition, t->rows[i].offset);
 		}
 	t->need_resolve = false;
 	if (unresolved)

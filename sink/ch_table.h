@@ -56,6 +56,8 @@ typedef struct ChRecord
 	size_t		valuelen;
 	const char *oldkey;			/* header __debezium.oldkey, or NULL */
 	size_t		oldkeylen;
+	const char *newkey;			/* header __debezium.newkey, or NULL */
+	size_t		newkeylen;
 } ChRecord;
 
 /**

@@ -22,6 +22,11 @@
 #    whose old key is on X are held, not written without their bodies.
 # 3. X rewound to 0 (its owner writes it now): the stage catches up, and
 #    every moved document has its 8 kB body; ClickHouse equals PostgreSQL.
+# 4. The other way round: documents 201..212 moved while the new keys'
+#    partitions lag; the stage sees the old keys' deletes first, and
+#    ClickHouse merges the table (OPTIMIZE FINAL).  The deletes wait for
+#    the new keys' inserts, so the merge cannot drop the old keys' rows
+#    before the inserts have taken their bodies.
 #
 # Usage: test/sink/e2e_clickhouse_keychange.sh   (SINK=path, KEEP=1).
 # Needs what e2e_clickhouse.sh needs.  Prints TAP.
@@ -120,6 +125,55 @@ python3 "$E2E_HERE/ch_compare.py" --tap "$n" "$CH_URL" "${TABLES[@]}" >"$WORK/co
 tap_merge "$WORK/compare.tap"
 check '[[ $(curl -s "http://127.0.0.1:$PORT/metrics" | awk "/^wal2dbz_clickhouse_toast_unresolved_total/ { print \$NF }") == 0 ]]' \
 	"no TOAST value went unresolved"
+sink_stop stage TERM
+check '[[ $rc -eq 0 ]]' "SIGTERM exits 0" || diag "$WORK/stage.err"
+
+# --- 4. the other way round: the old keys' deletes come first, the new
+# keys' inserts later (their member lags), and ClickHouse merges between.
+# A merge keeps only a key's highest version: were the deletes written,
+# the old keys' rows with the bodies would be gone.  They wait instead.
+e2e_psql <<'SQL' >/dev/null || bail "the inserts failed"
+INSERT INTO public.docs SELECT i, 'doc ' || i, repeat(md5(i::text), 256) FROM generate_series(201, 212) i;
+SQL
+sink_start stage "$WORK/stage.properties"
+check 'ch_wait_equal 60 "${TABLES[@]}"' "documents 201..212 written" || diag "$WORK/stage.err"
+sink_stop stage TERM
+declare -A BEFORE
+for p in 0 1 2; do BEFORE[$p]=$(kcat -Q -b "$BOOTSTRAP" -t "$TOPIC:$p:-1" 2>/dev/null | awk '{ print $NF }'); done
+e2e_psql -c "UPDATE public.docs SET id = id + 100 WHERE id > 200" >/dev/null || bail "the key changes failed"
+check 'wait_confirmed $SLOT "$(current_lsn)" 60' "their key changes are in Kafka" || diag "$WORK/source.err"
+kcat -C -b "$BOOTSTRAP" -t "$TOPIC" -o beginning -e -q -f '%p\t%k\t%s\n' 2>/dev/null |
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    p, k, v = line.rstrip("\n").split("\t", 2)
+    key = json.loads(k); key = key.get("payload", key)
+    op = json.loads(v)["payload"]["op"] if v else "tombstone"
+    print(p, key["id"], op)' >"$WORK/records2.txt"
+# Y: the partition with the most old keys (201..212) whose new key is elsewhere
+Y=$(awk '$3 == "c" && $2 > 300 { newp[$2 - 100] = $1 } $3 == "c" && $2 > 200 && $2 <= 300 { oldp[$2] = $1 }
+	END { for (i in newp) if (oldp[i] != newp[i]) n[oldp[i]]++; best = -1
+	      for (p in n) if (n[p] > best) { best = n[p]; y = p } print y }' "$WORK/records2.txt")
+COMMITS=()
+for p in 0 1 2; do
+	[[ $p == "$Y" ]] || COMMITS+=("$p=$(kcat -Q -b "$BOOTSTRAP" -t "$TOPIC:$p:-1" 2>/dev/null | awk '{ print $NF }')")
+done
+note "partition $Y holds old keys of the moved documents; the others are committed at their end"
+check '[[ -n $Y ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}" 2>"$WORK/commit.err"' \
+	"the new keys' partitions committed at their end, as a lagging member would leave them" || diag "$WORK/commit.err"
+sink_start stage "$WORK/stage.properties"
+sleep 4
+ch_sql "OPTIMIZE TABLE cdc.app_public_docs FINAL" >/dev/null
+sleep 1
+sink_stop stage TERM
+COMMITS=()
+for p in 0 1 2; do [[ $p == "$Y" ]] || COMMITS+=("$p=${BEFORE[$p]}"); done
+check 'python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}" 2>"$WORK/commit.err"' \
+	"the new keys' partitions rewound (their member writes them now)" || diag "$WORK/commit.err"
+sink_start stage "$WORK/stage.properties"
+check 'ch_wait_equal 90 "${TABLES[@]}"' "ClickHouse equals PostgreSQL after the merge" || diag "$WORK/stage.err"
+check '[[ $(ch_sql "SELECT countIf(length(body) = 8192) FROM cdc.app_public_docs FINAL WHERE is_deleted = 0 AND id > 300") == 12 ]]' \
+	"every document moved after its old key's delete kept its 8 kB body"
 sink_stop stage TERM
 check '[[ $rc -eq 0 ]] && ! grep -q "error:" "$WORK/stage.err"' "the stage stops cleanly, no errors logged" ||
 	diag "$WORK/stage.err"
