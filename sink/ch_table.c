@@ -2592,7 +2592,8 @@ static ChResult
 hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 					   const ChBuf *keys, const size_t *keyoff)
 {
-	long	   *in_batch = NULL;	/* row -> the new key's row, -1: none */
+	long	   *in_batch = NULL;	/* row -> the new key's insert, -1: none */
+	bool	   *landed_early = NULL;	/* row -> its insert came before this batch */
 	size_t	   *lookup_rows = NULL;
 	Lookup	   *found = NULL;
 	long	   *lookup_of = NULL;
@@ -2611,7 +2612,8 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 	in_batch = malloc(t->nrows * sizeof(long));
 	lookup_of = malloc(t->nrows * sizeof(long));
 	lookup_rows = malloc(t->nrows * sizeof(size_t));
-	if (in_batch == NULL || lookup_of == NULL || lookup_rows == NULL)
+	landed_early = calloc(t->nrows, sizeof(bool));
+	if (in_batch == NULL || lookup_of == NULL || lookup_rows == NULL || landed_early == NULL)
 		goto oom;
 	for (i = 0; i < t->nrows; i++)
 	{
@@ -2627,7 +2629,29 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 		if (newkey.oom)
 			goto oom;
 		last = hash_find(same, keys, keyoff, newkey.data ? newkey.data : "", newkey.len);
-		if (last >= 0 && t->rows[last].version >= row->version)
+		if (last >= 0 && t->rows[last].version > row->version)
+		{
+			/*
+			 * A later row of the new key is here, so its partition got past
+			 * the insert: the insert is in this batch (below) or written.
+			 * Only that insert counts, not the later row: waiting for it
+			 * (held for its own reasons) could wait in a circle.
+			 */
+			size_t		j;
+
+			landed_early[i] = true;
+			for (j = 0; j < t->nrows; j++)
+				if (!(t->rows[j].flags & ROW_DROPPED) && !t->rows[j].deleted &&
+					t->rows[j].version == row->version &&
+					keyoff[j + 1] - keyoff[j] == newkey.len &&
+					memcmp(keys->data + keyoff[j], newkey.data, newkey.len) == 0)
+				{
+					in_batch[i] = (long) j;
+					landed_early[i] = false;
+					break;
+				}
+		}
+		else if (last >= 0 && t->rows[last].version == row->version)
 			in_batch[i] = last;
 		else
 		{
@@ -2657,7 +2681,9 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 			if ((row->flags & (ROW_NEWKEY | ROW_DROPPED | ROW_HELD)) != ROW_NEWKEY ||
 				row_held(ts, row))
 				continue;
-			if (in_batch[i] >= 0)
+			if (landed_early[i])
+				landed = true;
+			else if (in_batch[i] >= 0)
 				landed = !row_held(ts, &t->rows[in_batch[i]]);
 			else
 				landed = found[lookup_of[i]].found &&
@@ -2675,6 +2701,7 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 
 done:
 	free(in_batch);
+	free(landed_early);
 	free(lookup_of);
 	free(lookup_rows);
 	free(found);
