@@ -2684,7 +2684,17 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 			if (landed_early[i])
 				landed = true;
 			else if (in_batch[i] >= 0)
-				landed = !row_held(ts, &t->rows[in_batch[i]]);
+			{
+				const ChRow *ins = &t->rows[in_batch[i]];
+
+				/*
+				 * In the delete's own partition the insert comes right after
+				 * it: a hold at the delete would hold the insert too, for
+				 * ever.  Both are written together (or read again together).
+				 */
+				landed = (ins->topic == row->topic && ins->partition == row->partition) ||
+					!row_held(ts, ins);
+			}
 			else
 				landed = found[lookup_of[i]].found &&
 					found[lookup_of[i]].version >= row->version;
