@@ -56,7 +56,8 @@
  *
  * The other way round, the old key's delete (header __debezium.newkey)
  * waits the same way until the new key's insert of the same update is in
- * the batch or in ClickHouse: once the delete, a higher version, is in,
+ * the batch (and written now, or in the delete's own partition) or in
+ * ClickHouse: once the delete, a higher version, is in,
  * a merge may collapse the old key's rows into it at any time, and the
  * insert, if its partition lags or is re-read after a restart, would find
  * no live row to take its unchanged TOAST values from.
