@@ -2586,11 +2586,10 @@ row_held(const ChTables *ts, const ChRow *row)
  * delete, a higher version, is in, ClickHouse's merges may drop the old
  * key's live row at any time, and the insert may still need that row's
  * unchanged TOAST values (a member that lags, or a restart, reads it
- * later): they would be lost for good.  \p same maps each key to its last
- * row in the batch.
+ * later): they would be lost for good.  \p keys, \p keyoff: each row's key.
  */
 static ChResult
-hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
+hold_keychange_deletes(ChTables *ts, ChTable *t,
 					   const ChBuf *keys, const size_t *keyoff)
 {
 	long	   *in_batch = NULL;	/* row -> the new key's insert, -1: none */
@@ -2619,7 +2618,7 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 	for (i = 0; i < t->nrows; i++)
 	{
 		const ChRow *row = &t->rows[i];
-		long		last;
+		size_t		j;
 
 		in_batch[i] = -1;
 		lookup_of[i] = -1;
@@ -2629,36 +2628,32 @@ hold_keychange_deletes(ChTables *ts, ChTable *t, const KeyHash *same,
 		row_key(t, row, true, &newkey);
 		if (newkey.oom)
 			goto oom;
-		last = hash_find(same, keys, keyoff, newkey.data ? newkey.data : "", newkey.len);
-		if (last >= 0 && t->rows[last].version > row->version)
+		/*
+		 * The insert of the same update (same version) in the batch; or a
+		 * later row of the new key, so its partition got past the insert,
+		 * which is written.  Only that insert counts, not later rows: they
+		 * may be held for their own reasons (waiting on them could go in a
+		 * circle), and the last one may be a tombstone (no version).
+		 */
+		for (j = 0; j < t->nrows && in_batch[i] < 0; j++)
 		{
-			/*
-			 * A later row of the new key is here, so its partition got past
-			 * the insert: the insert is in this batch (below) or written.
-			 * Only that insert counts, not the later row: waiting for it
-			 * (held for its own reasons) could wait in a circle.
-			 */
-			size_t		j;
+			const ChRow *o = &t->rows[j];
 
-			landed_early[i] = true;
-			for (j = 0; j < t->nrows; j++)
-				if (!(t->rows[j].flags & ROW_DROPPED) && !t->rows[j].deleted &&
-					t->rows[j].version == row->version &&
-					keyoff[j + 1] - keyoff[j] == newkey.len &&
-					memcmp(keys->data + keyoff[j], newkey.data, newkey.len) == 0)
-				{
-					in_batch[i] = (long) j;
-					landed_early[i] = false;
-					break;
-				}
+			if ((o->flags & (ROW_DROPPED | ROW_TOMBSTONE)) || o->version < row->version ||
+				keyoff[j + 1] - keyoff[j] != newkey.len ||
+				memcmp(keys->data + keyoff[j], newkey.data, newkey.len) != 0)
+				continue;
+			if (o->version == row->version && !o->deleted)
+				in_batch[i] = (long) j;
+			else if (o->version > row->version)
+				landed_early[i] = true;
 		}
-		else if (last >= 0 && t->rows[last].version == row->version)
-			in_batch[i] = last;
-		else
-		{
-			lookup_of[i] = (long) n;
-			lookup_rows[n++] = i;
-		}
+		if (in_batch[i] >= 0)
+			landed_early[i] = false;
+		if (in_batch[i] >= 0 || landed_early[i])
+			continue;
+		lookup_of[i] = (long) n;
+		lookup_rows[n++] = i;
 	}
 	if (n > 0)
 	{
@@ -3000,7 +2995,7 @@ resolve(ChTables *ts, ChTable *t)
 		}
 	}
 
-	r = hold_keychange_deletes(ts, t, &same, &keys, keyoff);
+	r = hold_keychange_deletes(ts, t, &keys, keyoff);
 	if (r != CH_OK)
 		goto done;
 
