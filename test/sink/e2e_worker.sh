@@ -35,6 +35,7 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib_worker.sh"
 
 e2e_init worker
 e2e_start_pg
@@ -78,13 +79,6 @@ config.providers=file
 config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
 EOF
 
-# api METHOD PATH [JSON]: the response body in $WORK/resp.json, the
-# status in CODE
-api() {
-	local -a data=()
-	[[ $# -ge 3 ]] && data=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl -s -o "$WORK/resp.json" -w '%{http_code}' -X "$1" "${data[@]}" "$API$2")
-}
 # jget EXPR: a Python expression on d, the last response's JSON
 jget() {
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
@@ -115,16 +109,6 @@ wait_count() {
 		CNT=$(count "$1")
 		[[ $CNT -ge $2 ]] && return 0
 		sleep 0.5
-	done
-	return 1
-}
-worker_start() {
-	"$SINK" worker --config "$WORK/worker.properties" >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
-	SINK_PIDS["worker"]=$!
-	local i
-	for ((i = 0; i < 600; i++)); do
-		curl -sf "$API/" >/dev/null && return 0
-		sleep 0.1
 	done
 	return 1
 }

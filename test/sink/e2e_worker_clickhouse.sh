@@ -24,6 +24,7 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib_worker.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib_clickhouse.sh"
 
 e2e_init worker-ch
@@ -54,11 +55,6 @@ clickhouse.url=$CH_URL
 clickhouse.batch.ms=300
 EOF
 
-api() {
-	local -a data=()
-	[[ $# -ge 3 ]] && data=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl -s -o "$WORK/resp.json" -w '%{http_code}' -X "$1" "${data[@]}" "$API$2")
-}
 state() {
 	api GET "/connectors/$1/status"
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["tasks"][0]["state"])' \
@@ -69,16 +65,6 @@ wait_state() {
 	for ((i = 0; i < $3 * 4; i++)); do
 		[[ $(state "$1") == "$2" ]] && return 0
 		sleep 0.25
-	done
-	return 1
-}
-worker_start() {
-	"$SINK" worker --config "$WORK/worker.properties" >>"$WORK/worker.out" 2>>"$WORK/worker.err" &
-	SINK_PIDS["worker"]=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		curl -sf "$API/" >/dev/null && return 0
-		sleep 0.1
 	done
 	return 1
 }
