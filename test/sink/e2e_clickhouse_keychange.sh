@@ -56,18 +56,7 @@ CREATE TABLE public.docs (id int PRIMARY KEY, title text, body text);
 ALTER TABLE public.docs ALTER COLUMN body SET STORAGE EXTERNAL;
 SQL
 write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT "http.port=0"
-cat >"$WORK/stage.properties" <<EOF
-name=ch-keychange
-kafka.bootstrap.servers=$BOOTSTRAP
-kafka.session.timeout.ms=6000
-kafka.heartbeat.interval.ms=1000
-clickhouse.url=$CH_URL
-clickhouse.database=cdc
-clickhouse.topics=$TOPIC
-clickhouse.group.id=$GROUP
-clickhouse.batch.ms=300
-http.port=$PORT
-EOF
+stage_props "$WORK/stage.properties" ch-keychange
 sink_start source "$WORK/source.properties"
 
 # --- 1. the documents and their key changes, all in Kafka first

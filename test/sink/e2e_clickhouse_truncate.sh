@@ -47,18 +47,7 @@ e2e_psql -c "CREATE TABLE public.items (id int PRIMARY KEY, name text, qty int)"
 	bail "could not create the table"
 write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT \
 	"http.port=0" "skipped.operations=none"
-cat >"$WORK/stage.properties" <<EOF
-name=ch-truncate
-kafka.bootstrap.servers=$BOOTSTRAP
-kafka.session.timeout.ms=6000
-kafka.heartbeat.interval.ms=1000
-clickhouse.url=$CH_URL
-clickhouse.database=cdc
-clickhouse.topics=$TOPIC
-clickhouse.group.id=$GROUP
-clickhouse.batch.ms=300
-http.port=$PORT
-EOF
+stage_props "$WORK/stage.properties" ch-truncate
 sink_start source "$WORK/source.properties"
 
 # --- 1. everything in Kafka first, then the stage

@@ -49,3 +49,21 @@ ch_wait_equal() {
 metric() {
 	curl -s "http://127.0.0.1:$1/metrics" | awk -v re="^$2" '$0 ~ re { print $NF; exit }'
 }
+
+# stage_props FILE NAME: the properties of a ClickHouse stage running alone
+# as member NAME of group $GROUP, consuming $TOPIC into database cdc, with
+# /metrics on $PORT
+stage_props() {
+	cat >"$1" <<EOF
+name=$2
+kafka.bootstrap.servers=$BOOTSTRAP
+kafka.session.timeout.ms=6000
+kafka.heartbeat.interval.ms=1000
+clickhouse.url=$CH_URL
+clickhouse.database=cdc
+clickhouse.topics=$TOPIC
+clickhouse.group.id=$GROUP
+clickhouse.batch.ms=300
+http.port=$PORT
+EOF
+}
