@@ -266,11 +266,19 @@ sink_kafka_conf_new(const SinkConfig *cfg)
 	 * throughput on the 2-CPU machine (4 MB: smaller requests, more broker
 	 * CPU).  linger.ms, batch.size and batch.num.messages keep librdkafka's
 	 * defaults: a backlog fills batches to the broker's 1 MB limit anyway.
+	 *
+	 * lz4 rather than librdkafka's (and the Java client's) none: change
+	 * events are JSON that lz4 shrinks six- to eightfold, and sending and
+	 * storing them uncompressed costs more than compressing them.  For
+	 * test/bench/sink.sh without schemas (188 MB of records): sink 1.32
+	 * and broker 1.34 CPU seconds without compression, 0.79 and 0.36 with
+	 * lz4; with schemas 1,124 MB on the broker's disk against 60 MB.
 	 */
 	ok &= conf_set(conf, "enable.idempotence", "true", "default");
 	ok &= conf_set(conf, "acks", "all", "default");
 	ok &= conf_set(conf, "partitioner", "murmur2_random", "default");
 	ok &= conf_set(conf, "queue.buffering.max.kbytes", "8192", "default");
+	ok &= conf_set(conf, "compression.type", "lz4", "default");
 	ok &= conf_set(conf, "client.id", cfg->name ? cfg->name : "wal2dbz-sink",
 				   "default");
 
