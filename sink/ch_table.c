@@ -601,6 +601,34 @@ member_string(ChSpan obj, const char *name)
 	return b.data ? b.data : strdup("");
 }
 
+/*
+ * A walk over a response in JSONEachRow, one object a line: each query that
+ * reads from ClickHouse says only what to do with one line.
+ */
+typedef struct ResponseLines
+{
+	const char *p;
+	const char *end;
+} ResponseLines;
+
+/* Start walking the response \p resp (empty: no line). */
+static void
+lines_start(ResponseLines *it, const ChBuf *resp)
+{
+	it->p = resp->data;
+	it->end = resp->data ? resp->data + resp->len : NULL;
+}
+
+/* The next line's object in *line; false at the end or at text that is not JSON. */
+static bool
+lines_next(ResponseLines *it, ChSpan *line)
+{
+	if (it->p == NULL || it->p >= it->end || !ch_json_value(it->p, it->end, line))
+		return false;
+	it->p = line->p + line->len;
+	return true;
+}
+
 /* Find a column by name. */
 static int
 find_column(const ChTable *t, const char *name, size_t len)
@@ -623,8 +651,8 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 	ChBuf	   *sql = &ts->sql;
 	ChBuf	   *resp = &ts->response;
 	ChResult	r;
-	const char *p;
-	const char *end;
+	ResponseLines lines;
+	ChSpan		line;
 	char	   *sorting_key = NULL;
 	bool		has_version = false;
 	bool		has_deleted = false;
@@ -646,15 +674,9 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 		return r;
 	if (resp->len == 0)
 		return CH_OK;			/* no such table */
-	{
-		ChSpan		line;
-		ChSpan		obj;
-
-		obj.p = resp->data;
-		obj.len = resp->len;
-		if (ch_json_value(obj.p, obj.p + obj.len, &line))
-			sorting_key = member_string(line, "sorting_key");
-	}
+	lines_start(&lines, resp);
+	if (lines_next(&lines, &line))
+		sorting_key = member_string(line, "sorting_key");
 
 	ch_buf_reset(sql);
 	ch_buf_puts(sql, "SELECT name, type, comment FROM system.columns WHERE database = ");
@@ -670,19 +692,14 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 		return r;
 	}
 
-	p = resp->data;
-	end = resp->data + resp->len;
-	while (p && p < end)
+	lines_start(&lines, resp);
+	while (lines_next(&lines, &line))
 	{
-		ChSpan		line;
 		char	   *name;
 		char	   *type;
 		char	   *comment;
 		ChColumn   *c;
 
-		if (!ch_json_value(p, end, &line))
-			break;
-		p = line.p + line.len;
 		name = member_string(line, "name");
 		type = member_string(line, "type");
 		comment = member_string(line, "comment");
@@ -1126,9 +1143,8 @@ trunc_db(ChTables *ts, const char *database, ChTruncDb **out)
 static ChResult
 trunc_read(ChTables *ts, ChTruncDb *d, ChTable *only)
 {
-	ChBuf	   *resp = &ts->response;
-	const char *p;
-	const char *end;
+	ResponseLines lines;
+	ChSpan		line;
 	ChResult	r;
 
 	ch_buf_reset(&ts->sql);
@@ -1141,23 +1157,18 @@ trunc_read(ChTables *ts, ChTruncDb *d, ChTable *only)
 		ch_quote_literal(&ts->sql, only->name);
 	}
 	ch_buf_puts(&ts->sql, " GROUP BY `" TRUNC_TABLE_COLUMN "` FORMAT JSONEachRow");
-	r = run_sql(ts, ch_buf_cstr(&ts->sql), SELECT_SETTINGS, NULL, 0, resp,
-				"reading the table of truncates");
+	r = run_sql(ts, ch_buf_cstr(&ts->sql), SELECT_SETTINGS, NULL, 0,
+				&ts->response, "reading the table of truncates");
 	if (r != CH_OK)
 		return r;
-	p = resp->data;
-	end = resp->data + resp->len;
-	while (p && p < end)
+	lines_start(&lines, &ts->response);
+	while (lines_next(&lines, &line))
 	{
-		ChSpan		line;
 		char	   *name;
 		char	   *v;
 		uint64_t	version;
 		ChTable    *t;
 
-		if (!ch_json_value(p, end, &line))
-			break;
-		p = line.p + line.len;
 		name = member_string(line, TRUNC_TABLE_COLUMN);
 		v = member_string(line, "v");
 		version = v ? strtoull(v, NULL, 10) : 0;
@@ -2115,8 +2126,8 @@ read_back(ChTables *ts, ChTable *t, const size_t *lookup_rows, size_t n,
 	size_t		i;
 	int			k;
 	int			c;
-	const char *p;
-	const char *end;
+	ResponseLines lines;
+	ChSpan		line;
 
 	ch_buf_init(&data);
 	ch_buf_init(&structure);
@@ -2253,11 +2264,9 @@ read_back(ChTables *ts, ChTable *t, const size_t *lookup_rows, size_t n,
 	ch_metrics_count(ts->metrics, 0, 0, n, 0, 0);
 
 	/* one JSON object per line, members in the SELECT's order */
-	p = ts->response.data;
-	end = p ? p + ts->response.len : NULL;
-	while (p && p < end)
+	lines_start(&lines, &ts->response);
+	while (lines_next(&lines, &line))
 	{
-		ChSpan		line;
 		ChJsonIter	it;
 		ChSpan		mk;
 		ChSpan		mv;
@@ -2266,9 +2275,6 @@ read_back(ChTables *ts, ChTable *t, const size_t *lookup_rows, size_t n,
 		int			m;
 		int			hint = 0;
 
-		if (!ch_json_value(p, end, &line))
-			break;
-		p = line.p + line.len;
 		memset(&lk, 0, sizeof(lk));
 		lk.first = (uint32_t) t->nvals;
 		ch_json_iter_object(&it, line);
