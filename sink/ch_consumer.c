@@ -52,6 +52,7 @@
 #include "ch_metrics.h"
 #include "ch_schema.h"
 #include "ch_table.h"
+#include "clock.h"
 #include "log.h"
 
 /* property defaults */
@@ -163,16 +164,6 @@ struct SinkCh
 /* the signal flags when the stage runs alone */
 static volatile sig_atomic_t ch_time_to_stop = 0;
 static volatile sig_atomic_t ch_time_to_abort = 0;
-
-/* Monotonic milliseconds. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Has a stop been requested? */
 static bool
@@ -700,7 +691,7 @@ flush_once(SinkCh *ch)
 		return r;
 	hold_back(ch);
 	commit_offsets(ch);
-	ch_metrics_batch(&ch->chm, (double) (mono_ms() - ch->batch_start_ms) / 1000.0);
+	ch_metrics_batch(&ch->chm, (double) (sink_mono_ms() - ch->batch_start_ms) / 1000.0);
 	ch_metrics_count(&ch->chm, ch->consumed, ch->skipped, 0, 0, 0);
 	ch->consumed = 0;
 	ch->skipped = 0;
@@ -915,8 +906,8 @@ wait_retry(SinkCh *ch, int attempt, bool final)
 	if (ch->alone)
 		sink_metrics_set_streaming(ch->metrics, false);
 	pause_all(ch, true);
-	until = mono_ms() + delay;
-	while (mono_ms() < until)
+	until = sink_mono_ms() + delay;
+	while (sink_mono_ms() < until)
 	{
 		rd_kafka_message_t *msg;
 
@@ -948,10 +939,10 @@ wait_retry(SinkCh *ch, int attempt, bool final)
 			break;
 		}
 		/* the lag grows while we wait: show it */
-		if (mono_ms() - ch->last_lag_ms >= LAG_INTERVAL_MS)
+		if (sink_mono_ms() - ch->last_lag_ms >= LAG_INTERVAL_MS)
 		{
 			update_lags(ch, true);
-			ch->last_lag_ms = mono_ms();
+			ch->last_lag_ms = sink_mono_ms();
 		}
 	}
 	pause_all(ch, false);
@@ -1026,7 +1017,7 @@ take_record(SinkCh *ch, rd_kafka_message_t *msg)
 		return CH_FATAL;
 	}
 	if (ch->nparts == 1 && part->first < 0)
-		ch->batch_start_ms = mono_ms();
+		ch->batch_start_ms = sink_mono_ms();
 	if (part->first < 0)
 		part->first = rec.offset;
 	part->next = rec.offset + 1;
@@ -1041,7 +1032,7 @@ static ChResult
 flush_retrying(SinkCh *ch, bool final)
 {
 	int			attempt = 0;
-	int64_t		deadline = mono_ms() + FINAL_FLUSH_MS;
+	int64_t		deadline = sink_mono_ms() + FINAL_FLUSH_MS;
 	unsigned	rebalances = ch->rebalances;
 
 	for (;;)
@@ -1050,7 +1041,7 @@ flush_retrying(SinkCh *ch, bool final)
 
 		if (r != CH_RETRY)
 			return r;
-		if (final && (mono_ms() >= deadline || aborting(ch)))
+		if (final && (sink_mono_ms() >= deadline || aborting(ch)))
 		{
 			sink_log_warning("clickhouse stage: giving up the final write; %zu row(s) stay uncommitted and will be read again",
 							 ch_tables_pending_rows(ch->tables));
@@ -1191,10 +1182,10 @@ stage_main(SinkCh *ch)
 		sink_log_warning("clickhouse stage: %s does not answer: %s",
 						 ch_http_display_url(ch->http), res.message);
 		{
-			int64_t		until = mono_ms() + (attempt < 5 ? 1000 << attempt : RETRY_MAX_MS);
+			int64_t		until = sink_mono_ms() + (attempt < 5 ? 1000 << attempt : RETRY_MAX_MS);
 
 			attempt++;
-			while (mono_ms() < until && !stopping(ch))
+			while (sink_mono_ms() < until && !stopping(ch))
 			{
 				struct timespec ts = {0, POLL_TICK_MS * 1000000L};
 
@@ -1218,7 +1209,7 @@ stage_main(SinkCh *ch)
 	while (!stopping(ch))
 	{
 		rd_kafka_message_t *msg;
-		int64_t		now = mono_ms();
+		int64_t		now = sink_mono_ms();
 		int			timeout = POLL_TICK_MS;
 
 		if (ch->nparts > 0)
@@ -1251,7 +1242,7 @@ stage_main(SinkCh *ch)
 			}
 			rd_kafka_message_destroy(msg);
 		}
-		now = mono_ms();
+		now = sink_mono_ms();
 		if (batch_due(ch, now) && flush_retrying(ch, false) == CH_FATAL)
 		{
 			rc = 1;

@@ -89,12 +89,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "ch_convert.h"
 #include "ch_table.h"
+#include "clock.h"
 #include "log.h"
 
 #define HASH_SIZE			256
@@ -2425,16 +2425,6 @@ row_order_cmp(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Monotonic milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Hold the row's partition from its offset on (the lowest offset wins). */
 static bool
 add_hold(ChTables *ts, const ChRow *row)
@@ -2481,7 +2471,7 @@ hold_allowed(ChTables *ts, const ChTable *t, const ChRow *row)
 		if (ts->held[i].topic == row->topic->name && ts->held[i].partition == row->partition)
 		{
 			if (ts->held[i].offset != row->offset ||
-				now_ms() - ts->held[i].since_ms <= HOLD_MAX_MS)
+				sink_mono_ms() - ts->held[i].since_ms <= HOLD_MAX_MS)
 				return true;
 			if (row->flags & ROW_NEWKEY)
 				sink_log_warning("clickhouse: topic \"%s\" partition %d offset %" PRId64 ": the new key of this key change of %s has not reached ClickHouse in %d s; writing the old key's delete",
@@ -2504,7 +2494,7 @@ hold_allowed(ChTables *ts, const ChTable *t, const ChRow *row)
 static void
 note_holds(ChTables *ts)
 {
-	int64_t		now = now_ms();
+	int64_t		now = sink_mono_ms();
 	int			i;
 	size_t		h;
 
