@@ -1324,6 +1324,13 @@ sink_ch_on_failure(SinkCh *ch, SinkChFailureFn fn, void *arg)
 	ch->on_failure_arg = arg;
 }
 
+/* Worker mode: the connector is what a user restarts. */
+void
+sink_ch_set_connector(SinkCh *ch, const char *name)
+{
+	ch->table_opts.connector = name;
+}
+
 /* Start the thread, with SIGINT and SIGTERM blocked in it. */
 bool
 sink_ch_start(SinkCh *ch)

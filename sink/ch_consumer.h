@@ -71,6 +71,13 @@ typedef void (*SinkChFailureFn) (void *arg);
 extern void sink_ch_on_failure(SinkCh *ch, SinkChFailureFn fn, void *arg);
 
 /**
+ * @brief Say the stage runs in connector \p name of a worker: messages
+ * tell to restart the connector, not wal2dbz-sink.  \p name must outlive
+ * the stage.  Call before sink_ch_start().
+ */
+extern void sink_ch_set_connector(SinkCh *ch, const char *name);
+
+/**
  * @brief Ask the thread to flush what it holds and stop, and wait for it.
  * @returns 0 if the stage ran without error, 1 if it stopped on one.
  */

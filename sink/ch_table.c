@@ -1339,8 +1339,12 @@ table_evolve(ChTables *ts, ChTable *t, const ChField *fields, int nfields)
 			sink_log_error("clickhouse: column \"%s\" of table %s is %s, which cannot hold the events' values (%s, for %s); the column's type changed in PostgreSQL",
 						   f->name, t->display, t->cols[ci].type_text,
 						   ch_buf_cstr(&what), def.type);
-			sink_log_hint("Convert the column (ALTER TABLE %s MODIFY COLUMN `%s` %s), or rename or drop the table to have it created again from the events, then restart wal2dbz-sink.",
-						  t->qualified, f->name, def.type);
+			if (ts->opts.connector)
+				sink_log_hint("Convert the column (ALTER TABLE %s MODIFY COLUMN `%s` %s), or rename or drop the table to have it created again from the events, then restart the connector (POST /connectors/%s/restart).",
+							  t->qualified, f->name, def.type, ts->opts.connector);
+			else
+				sink_log_hint("Convert the column (ALTER TABLE %s MODIFY COLUMN `%s` %s), or rename or drop the table to have it created again from the events, then restart wal2dbz-sink.",
+							  t->qualified, f->name, def.type);
 			ch_buf_free(&what);
 			r = CH_FATAL;
 		}

@@ -33,6 +33,8 @@ typedef struct ChTablesOptions
 	const char *cluster;		/* clickhouse.cluster, NULL if none */
 	ChDatetimeFallback fallback;	/* clickhouse.datetime.fallback */
 	const char *placeholder;	/* unavailable.value.placeholder */
+	const char *connector;		/* worker mode: the connector, which is what
+								 * a user restarts; NULL: wal2dbz-sink alone */
 } ChTablesOptions;
 
 /* the outcome of adding a record or flushing */

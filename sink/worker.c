@@ -290,7 +290,10 @@ connector_thread(void *arg)
 
 		sink_lsn_init(&lsn, SINK_LSN_INVALID);
 		if (cfg.clickhouse_stage && (ch = sink_ch_new(&cfg, &c->metrics)) != NULL)
+		{
 			sink_ch_on_failure(ch, stage_failed, c);
+			sink_ch_set_connector(ch, c->name);
+		}
 		if (!cfg.clickhouse_stage || ch)
 			sk = sink_kafka_new(&cfg, &lsn, &c->metrics);
 		if (sk && (!ch || sink_ch_start(ch)))

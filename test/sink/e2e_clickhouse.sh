@@ -159,7 +159,7 @@ for _ in $(seq 1 100); do
 	sleep 0.2
 done
 check 'grep -q "error: clickhouse: column \"value\" of table cdc.app_telemetry_readings is Nullable(Float32), which cannot hold" "$WORK/sink.err" &&
-	grep -q "hint: Convert the column (ALTER TABLE \`cdc\`.\`app_telemetry_readings\` MODIFY COLUMN \`value\` Nullable(String))" "$WORK/sink.err"' \
+	grep -q "hint: Convert the column (ALTER TABLE \`cdc\`.\`app_telemetry_readings\` MODIFY COLUMN \`value\` Nullable(String)).*then restart wal2dbz-sink\." "$WORK/sink.err"' \
 	"an incompatible type change stops the stage, naming table, column and what to do" ||
 	diag "$WORK/sink.err"
 END=$(current_lsn)

@@ -117,8 +117,9 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["connect
 	"$WORK/resp.json" >"$WORK/trace.txt" 2>/dev/null
 check '[[ $(head -1 "$WORK/trace.txt") == FAILED ]] &&
 	grep -q "column \"price\" of table ch_one.one_public_items is Nullable(Decimal(10, 2)), which cannot hold" "$WORK/trace.txt" &&
-	grep -q "hint: Convert the column (ALTER TABLE \`ch_one\`.\`one_public_items\` MODIFY COLUMN \`price\` Nullable(String))" "$WORK/trace.txt"' \
-	"its trace names the table, the column, the types and the fix" || diag "$WORK/trace.txt"
+	grep -q "hint: Convert the column (ALTER TABLE \`ch_one\`.\`one_public_items\` MODIFY COLUMN \`price\` Nullable(String))" "$WORK/trace.txt" &&
+	grep -qF "then restart the connector (POST /connectors/one/restart)." "$WORK/trace.txt"' \
+	"its trace names the table, the column, the types and the fix (restart the connector)" || diag "$WORK/trace.txt"
 DB=shop_two sql "INSERT INTO items VALUES (2001, 'two goes on', 1)" >/dev/null
 check '[[ $(state two) == RUNNING ]] && equal two 60' "two keeps running, its rows landing" || diag "$WORK/worker.err"
 ch_sql "ALTER TABLE ch_one.one_public_items MODIFY COLUMN price Nullable(String)" || bail "could not convert the column"
