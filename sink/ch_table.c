@@ -85,6 +85,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,7 +271,7 @@ struct ChTables
 	ChBuf		response;		/* scratch */
 	ChBuf		scratch;		/* scratch for conversions */
 	ChBuf		scratch2;
-	size_t		pending_rows;
+	size_t		pending_rows;	/* rows not yet written, dropped or held */
 	size_t		pending_bytes;
 	uint64_t	unresolved_logged;
 	int			last_code;		/* ClickHouse code of the last failure */
@@ -1688,6 +1689,32 @@ add_row(ChTable *t, const ChTopic *tp, const ChRecord *rec)
 	return &t->rows[t->nrows++];
 }
 
+/*
+ * pending_rows counts the rows still to write: a row leaves it once, when
+ * it is dropped or held (or written: table_reset_pending()).  resolve()
+ * can run again on the same rows after a read back failed, so these check
+ * the flags instead of trusting their callers.
+ */
+
+/* Drop a row: it resolved to nothing (or a truncate removed it). */
+static void
+drop_row(ChTables *ts, ChRow *row)
+{
+	if (!(row->flags & (ROW_DROPPED | ROW_HELD)))
+		ts->pending_rows--;
+	row->flags = ROW_DROPPED;
+}
+
+/* Hold a row: not written now, read again later (see add_hold()). */
+static void
+hold_row(ChTables *ts, ChRow *row)
+{
+	if (row->flags & (ROW_DROPPED | ROW_HELD))
+		return;
+	row->flags |= ROW_HELD;
+	ts->pending_rows--;
+}
+
 /* Has this row a value for column col (a key column)? */
 static bool
 row_has(const ChTable *t, const ChRow *row, int col)
@@ -1782,10 +1809,7 @@ drop_rows_below(ChTables *ts, ChTable *t, uint64_t version)
 
 	for (i = 0; i < t->nrows; i++)
 		if (!(t->rows[i].flags & (ROW_DROPPED | ROW_HELD)) && t->rows[i].version < version)
-		{
-			t->rows[i].flags |= ROW_DROPPED;
-			ts->pending_rows--;
-		}
+			drop_row(ts, &t->rows[i]);
 }
 
 /* Take a tombstone: a key to delete, resolved at flush. */
@@ -2440,7 +2464,10 @@ add_hold(ChTables *ts, const ChRow *row)
 			ts->holds[i].partition == row->partition)
 		{
 			if (row->offset < ts->holds[i].offset)
+			{
 				ts->holds[i].offset = row->offset;
+				ts->holds[i].delete_waits = (row->flags & ROW_NEWKEY) != 0;
+			}
 			return true;
 		}
 	if (ts->nholds == ts->maxholds)
@@ -2456,6 +2483,7 @@ add_hold(ChTables *ts, const ChRow *row)
 	ts->holds[ts->nholds].topic = row->topic->name;
 	ts->holds[ts->nholds].partition = row->partition;
 	ts->holds[ts->nholds].offset = row->offset;
+	ts->holds[ts->nholds].delete_waits = (row->flags & ROW_NEWKEY) != 0;
 	ts->nholds++;
 	return true;
 }
@@ -2533,8 +2561,12 @@ note_holds(ChTables *ts)
 		ts->held[i].partition = ts->holds[h].partition;
 		ts->held[i].offset = ts->holds[h].offset;
 		ts->held[i].since_ms = now;
-		sink_log_info("clickhouse: topic \"%s\" partition %d: waiting at offset %" PRId64 " for the old key of a key change to reach ClickHouse (its unchanged TOAST values are there); the partition is read again from there",
-					  ts->holds[h].topic, (int) ts->holds[h].partition, ts->holds[h].offset);
+		if (ts->holds[h].delete_waits)
+			sink_log_info("clickhouse: topic \"%s\" partition %d: holding a key change's delete of the old key at offset %" PRId64 " until the new key's insert reaches ClickHouse (written first, a merge could drop the old key's row and the unchanged TOAST values the insert takes from it); the partition is read again from there",
+						  ts->holds[h].topic, (int) ts->holds[h].partition, ts->holds[h].offset);
+		else
+			sink_log_info("clickhouse: topic \"%s\" partition %d: waiting at offset %" PRId64 " for the old key of a key change to reach ClickHouse (its unchanged TOAST values are there); the partition is read again from there",
+						  ts->holds[h].topic, (int) ts->holds[h].partition, ts->holds[h].offset);
 	}
 }
 
@@ -2548,19 +2580,16 @@ apply_holds(ChTables *ts, ChTable *t)
 	for (i = 0; i < t->nrows; i++)
 	{
 		ChRow	   *row = &t->rows[i];
-		bool		held = (row->flags & ROW_HELD) != 0;
+		bool		held = false;
 
-		if (row->flags & ROW_DROPPED)
+		if (row->flags & (ROW_DROPPED | ROW_HELD))
 			continue;
 		for (h = 0; h < ts->nholds && !held; h++)
 			held = ts->holds[h].topic == row->topic->name &&
 				ts->holds[h].partition == row->partition &&
 				row->offset >= ts->holds[h].offset;
 		if (held)
-		{
-			row->flags |= ROW_HELD;
-			ts->pending_rows--;
-		}
+			hold_row(ts, row);
 	}
 }
 
@@ -2698,7 +2727,7 @@ hold_keychange_deletes(ChTables *ts, ChTable *t,
 				continue;
 			if (!add_hold(ts, row))
 				goto oom;
-			row->flags |= ROW_HELD;
+			hold_row(ts, row);
 			added = true;
 		}
 		if (!added)
@@ -2913,8 +2942,7 @@ resolve(ChTables *ts, ChTable *t)
 
 			if (!alive)
 			{
-				row->flags = ROW_DROPPED;
-				ts->pending_rows--;
+				drop_row(ts, row);
 				continue;
 			}
 			if (!(src ? copy_values(t, src->first, src->nvals, row) :
@@ -2965,7 +2993,7 @@ resolve(ChTables *ts, ChTable *t)
 				{
 					if (!add_hold(ts, row))
 						goto oom;
-					row->flags |= ROW_HELD;
+					hold_row(ts, row);
 					continue;
 				}
 			}
@@ -3194,7 +3222,8 @@ ch_tables_flush(ChTables *ts)
 			return r;
 	}
 	note_holds(ts);
-	ts->pending_rows = 0;
+	/* every row was written, dropped or held, and left the count once */
+	assert(ts->pending_rows == 0);
 	ts->pending_bytes = 0;
 	return CH_OK;
 }

@@ -88,15 +88,19 @@ extern ChResult ch_tables_flush(ChTables *tables);
 
 /*
  * A partition the last flush wrote only up to an offset: the records from
- * there on were not written (a key change waits for its old key's row,
- * which another partition has not brought yet).  Commit up to the offset
- * and read the partition again from it.
+ * there on were not written (a key change's insert waits for its old key's
+ * row, which another partition has not brought yet; or a key change's
+ * delete of the old key waits for the new key's insert).  Commit up to the
+ * offset and read the partition again from it.
  */
 typedef struct ChHold
 {
 	const char *topic;			/* owned by the registry */
 	int32_t		partition;
 	int64_t		offset;
+	bool		delete_waits;	/* the row at offset is a key change's delete
+								 * waiting for its insert (else an insert
+								 * waiting for its old key's row) */
 } ChHold;
 
 /**

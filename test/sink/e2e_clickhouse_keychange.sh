@@ -26,7 +26,8 @@
 #    partitions lag; the stage sees the old keys' deletes first, and
 #    ClickHouse merges the table (OPTIMIZE FINAL).  The deletes wait for
 #    the new keys' inserts, so the merge cannot drop the old keys' rows
-#    before the inserts have taken their bodies.
+#    before the inserts have taken their bodies, and the log says so (not
+#    "waiting … for the old key").
 #
 # Usage: test/sink/e2e_clickhouse_keychange.sh   (SINK=path, KEEP=1).
 # Needs what e2e_clickhouse.sh needs.  Prints TAP.
@@ -92,8 +93,8 @@ check '[[ -n $X && -n $MOVED && $END_X -gt 0 ]] && python3 "$E2E_HERE/ch_commit.
 
 # --- 2. the stage without partition X: the key changes from X wait
 sink_start stage "$WORK/stage.properties"
-for _ in $(seq 1 150); do grep -q "waiting at offset" "$WORK/stage.err" && break; sleep 0.2; done
-check 'grep -q "waiting at offset" "$WORK/stage.err"' "a key change whose old key is not in ClickHouse is held" ||
+for _ in $(seq 1 150); do grep -q "waiting at offset [0-9]* for the old key" "$WORK/stage.err" && break; sleep 0.2; done
+check 'grep -q "waiting at offset [0-9]* for the old key" "$WORK/stage.err"' "a key change whose old key is not in ClickHouse is held" ||
 	diag "$WORK/stage.err"
 sleep 2
 IN_LIST=${MOVED// /,}
@@ -150,11 +151,16 @@ done
 note "partition $Y holds old keys of the moved documents; the others are committed at their end"
 check '[[ -n $Y ]] && python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}" 2>"$WORK/commit.err"' \
 	"the new keys' partitions committed at their end, as a lagging member would leave them" || diag "$WORK/commit.err"
+LOGGED=$(wc -l <"$WORK/stage.err")
 sink_start stage "$WORK/stage.properties"
 sleep 4
 ch_sql "OPTIMIZE TABLE cdc.app_public_docs FINAL" >/dev/null
 sleep 1
 sink_stop stage TERM
+tail -n +$((LOGGED + 1)) "$WORK/stage.err" >"$WORK/stage-y.err"
+check 'grep -q "partition $Y: holding a key change.s delete of the old key at offset [0-9]* until the new key.s insert" "$WORK/stage-y.err" &&
+	! grep -q "for the old key of a key change" "$WORK/stage-y.err"' \
+	"the log says the deletes wait for their new keys' inserts (not for an old key)" || diag "$WORK/stage-y.err"
 COMMITS=()
 for p in 0 1 2; do [[ $p == "$Y" ]] || COMMITS+=("$p=${BEFORE[$p]}"); done
 check 'python3 "$E2E_HERE/ch_commit.py" "$BOOTSTRAP" $GROUP "$TOPIC" "${COMMITS[@]}" 2>"$WORK/commit.err"' \
