@@ -643,13 +643,32 @@ find_column(const ChTable *t, const char *name, size_t len)
 }
 
 /*
+ * Ask a system table (\p select_from: "SELECT … FROM system.…") about
+ * table \p t, whose name is in column \p name_column there; the answer is
+ * in ts->response, a JSONEachRow line per row.
+ */
+static ChResult
+select_about_table(ChTables *ts, const ChTable *t, const char *select_from,
+				   const char *name_column, const char *what)
+{
+	ch_buf_reset(&ts->sql);
+	ch_buf_puts(&ts->sql, select_from);
+	ch_buf_puts(&ts->sql, " WHERE database = ");
+	ch_quote_literal(&ts->sql, t->database);
+	ch_buf_printf(&ts->sql, " AND %s = ", name_column);
+	ch_quote_literal(&ts->sql, t->name);
+	ch_buf_puts(&ts->sql, " FORMAT JSONEachRow");
+	return run_sql(ts, ch_buf_cstr(&ts->sql), SELECT_SETTINGS, NULL, 0,
+				   &ts->response, what);
+}
+
+/*
  * Read a table's columns and key from ClickHouse.  Sets *exists; a table
  * without the _version and is_deleted columns is refused.
  */
 static ChResult
 table_load(ChTables *ts, ChTable *t, bool *exists)
 {
-	ChBuf	   *sql = &ts->sql;
 	ChBuf	   *resp = &ts->response;
 	ChResult	r;
 	ResponseLines lines;
@@ -663,14 +682,8 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 	*exists = false;
 
 	/* the sorting key: its order is the key's order */
-	ch_buf_reset(sql);
-	ch_buf_puts(sql, "SELECT sorting_key FROM system.tables WHERE database = ");
-	ch_quote_literal(sql, t->database);
-	ch_buf_puts(sql, " AND name = ");
-	ch_quote_literal(sql, t->name);
-	ch_buf_puts(sql, " FORMAT JSONEachRow");
-	r = run_sql(ts, ch_buf_cstr(sql), SELECT_SETTINGS, NULL, 0, resp,
-				"reading the table list");
+	r = select_about_table(ts, t, "SELECT sorting_key FROM system.tables", "name",
+						   "reading the table list");
 	if (r != CH_OK)
 		return r;
 	if (resp->len == 0)
@@ -679,14 +692,8 @@ table_load(ChTables *ts, ChTable *t, bool *exists)
 	if (lines_next(&lines, &line))
 		sorting_key = member_string(line, "sorting_key");
 
-	ch_buf_reset(sql);
-	ch_buf_puts(sql, "SELECT name, type, comment FROM system.columns WHERE database = ");
-	ch_quote_literal(sql, t->database);
-	ch_buf_puts(sql, " AND table = ");
-	ch_quote_literal(sql, t->name);
-	ch_buf_puts(sql, " FORMAT JSONEachRow");
-	r = run_sql(ts, ch_buf_cstr(sql), SELECT_SETTINGS, NULL, 0, resp,
-				"reading the table's columns");
+	r = select_about_table(ts, t, "SELECT name, type, comment FROM system.columns",
+						   "table", "reading the table's columns");
 	if (r != CH_OK)
 	{
 		free(sorting_key);
