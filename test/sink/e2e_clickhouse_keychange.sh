@@ -170,7 +170,8 @@ check 'ch_wait_equal 90 "${TABLES[@]}"' "ClickHouse equals PostgreSQL after the 
 check '[[ $(ch_sql "SELECT countIf(length(body) = 8192) FROM cdc.app_public_docs FINAL WHERE is_deleted = 0 AND id > 300") == 12 ]]' \
 	"every document moved after its old key's delete kept its 8 kB body"
 sink_stop stage TERM
-check '[[ $rc -eq 0 ]] && ! grep -q "error:" "$WORK/stage.err"' "the stage stops cleanly, no errors logged" ||
+check '[[ $rc -eq 0 ]] && ! grep -q -e "error:" -e "counted as pending after a flush" "$WORK/stage.err"' \
+	"the stage stops cleanly, no errors logged, every held row counted once" ||
 	diag "$WORK/stage.err"
 sink_stop source TERM
 
