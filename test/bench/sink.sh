@@ -27,13 +27,13 @@
 # segments on the broker's disk); the events/s ratio sink / pg_recvlogical for the same
 # schemas setting.
 #
-# Usage: test/bench/sink.sh [ROWS] [ROUNDS]     (defaults 200000 and 3; after make install)
+# Usage: test/bench/sink.sh [ROWS] [ROUNDS]     (defaults 500000, issue #2's half a million, and 3; after make install)
 # Environment: SINK (default sink/wal2dbz-sink, else the installed one), PARTITIONS (3),
 # SCHEMAS ("false true") and COMPRESSIONS ("none lz4 zstd") to run a subset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOP=$PWD
-ROWS=${1:-200000}
+ROWS=${1:-500000}
 ROUNDS=${2:-3}
 PARTITIONS=${PARTITIONS:-3}
 BIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
