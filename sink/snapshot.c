@@ -21,9 +21,10 @@
  * never a hole, and the last record of every key is the row's state.
  *
  * Reading.  Each table is cut into chunks of about snapshot.chunk.size
- * rows: key ranges of the primary key (boundaries found in the snapshot
- * with row_number() over the key order, so no chunk is empty), or ctid
- * page ranges for a table without one.  snapshot.max.threads connections
+ * rows: key ranges of the primary key (boundaries from the key's histogram
+ * when ANALYZE made one for a single column that sorts without collation,
+ * else found in the snapshot with row_number() over the key order, so no
+ * chunk is empty), or ctid page ranges for a table without one.  snapshot.max.threads connections
  * share the snapshot; one thread drives them all with libpq's asynchronous
  * calls in single-row mode, so memory stays bounded whatever the table
  * size, and it alone talks to the producer and the LSN tracker.  Each call
@@ -187,6 +188,9 @@ typedef struct SnapTable
 	char	   *override;		/* condition of its SELECT override, or NULL */
 	char	   *pk_cols;		/* quoted primary key columns, or NULL */
 	char	   *pk_literals;	/* SQL expression: the key as literals */
+	char	   *pk_bounds;		/* ANALYZE's histogram of a one-column key,
+								 * as text, or NULL (see plan_key_chunks) */
+	char	   *pk_type;		/* that column's type, for casts */
 	double		reltuples;		/* -1: never analyzed */
 	int64_t		pages;			/* current size in blocks */
 	int64_t		relpages;
@@ -1077,6 +1081,8 @@ free_plan(Snapshot *s)
 		free(t->override);
 		free(t->pk_cols);
 		free(t->pk_literals);
+		free(t->pk_bounds);
+		free(t->pk_type);
 	}
 	for (i = 0; i < s->nchunks; i++)
 		free(s->chunks[i].filter);
@@ -1172,8 +1178,115 @@ has_rows(PGconn *conn, const SnapTable *t, const char *cond)
 }
 
 /*
- * Cut a table with a primary key into chunks: each starts at a key found
- * by row_number() over the key order, so none is empty.
+ * Add the chunks of key ranges split at \p n boundaries: below the first,
+ * between each two, from the last on.  Boundaries are SQL literals of the
+ * key, ascending.
+ */
+static bool
+add_key_ranges(Snapshot *s, int ti, const char *const *bounds, int n, int *cap)
+{
+	SnapTable  *t = &s->tables[ti];
+	bool		oom = false;
+	int			i;
+
+	for (i = 0; i <= n && !oom; i++)
+	{
+		Buf			range = {0};
+		char	   *filter;
+
+		if (i > 0)
+			buf_printf(&range, "(%s) >= (%s)", t->pk_cols, bounds[i - 1]);
+		if (i > 0 && i < n)
+			buf_printf(&range, " AND ");
+		if (i < n)
+			buf_printf(&range, "(%s) < (%s)", t->pk_cols, bounds[i]);
+		if (range.oom)
+			oom = true;
+		filter = chunk_filter(t, range.data, &oom);
+		free(range.data);
+		if (oom || !add_chunk(s, ti, filter, cap))
+			oom = true;
+	}
+	if (oom)
+		sink_log_error("out of memory");
+	return !oom;
+}
+
+/*
+ * Cut a table with a one-column key into chunks at the bounds of the key's
+ * histogram from ANALYZE, which are spaced by rows: no scan of the table,
+ * only its two ends in the key's index.  Bounds outside (min, max] are left
+ * out, so the first and the last chunk hold the smallest and largest key
+ * (and the table's markers); the others can be empty when the statistics
+ * are stale, never overlapping.  Only for types without collation whose
+ * key index uses the default operator class (see the table list), so that
+ * the histogram's order is the order of the comparisons in the ranges.
+ */
+static bool
+plan_histogram_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
+{
+	SnapTable  *t = &s->tables[ti];
+	Buf			sql = {0};
+	PGresult   *res;
+	const char *values[2] = {t->pk_bounds, t->pk_type};
+	const char **bounds = NULL;
+	int			m;
+	int			want;
+	int			n = 0;
+	int			i;
+	bool		ok;
+
+	buf_printf(&sql,
+			   "SELECT pg_catalog.quote_literal(b::text) OPERATOR(pg_catalog.||) '::' "
+			   "  OPERATOR(pg_catalog.||) $2 "
+			   "FROM (SELECT DISTINCT b FROM pg_catalog.unnest($1::text::%s[]) b, "
+			   "  (SELECT min(%s), max(%s) FROM ONLY %s t%s%s%s) r(lo, hi) "
+			   "  WHERE b > r.lo AND b <= r.hi) x ORDER BY b",
+			   t->pk_type, t->pk_cols, t->pk_cols, t->qualified,
+			   t->override ? " WHERE (" : "", t->override ? t->override : "",
+			   t->override ? ")" : "");
+	if (sql.oom)
+	{
+		free(sql.data);
+		sink_log_error("out of memory");
+		return false;
+	}
+	res = exec_params(conn, sql.data, 2, values, PGRES_TUPLES_OK,
+					  "find the chunks of a table");
+	free(sql.data);
+	if (res == NULL)
+		return false;
+
+	/* as many chunks as chunk.size asks for, as far as the bounds go */
+	m = PQntuples(res);
+	want = (int) (t->reltuples / s->chunk_size);
+	if (want > m)
+		want = m;
+	if (want > 0 && (bounds = calloc(want, sizeof(char *))) == NULL)
+	{
+		PQclear(res);
+		sink_log_error("out of memory");
+		return false;
+	}
+	for (i = 1; i <= want; i++)
+	{
+		int			at = (int) ((double) i * (m + 1) / (want + 1)) - 1;
+
+		/* want <= m: at rises with i, and the bounds are distinct */
+		if (at >= 0 && at < m)
+			bounds[n++] = PQgetvalue(res, at, 0);
+	}
+	ok = add_key_ranges(s, ti, bounds, n, cap);
+	free(bounds);
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Cut a table with a primary key into chunks: at its key histogram's bounds
+ * when it has one, else each starting at a key found by row_number() over
+ * the key order, so none is empty (one scan of the key's index, and a sort
+ * if the planner prefers one: seconds for millions of rows).
  */
 static bool
 plan_key_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
@@ -1181,9 +1294,13 @@ plan_key_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 	SnapTable  *t = &s->tables[ti];
 	Buf			sql = {0};
 	PGresult   *res;
+	const char **bounds;
 	int			n;
 	int			i;
-	bool		oom = false;
+	bool		ok;
+
+	if (t->pk_bounds)
+		return plan_histogram_chunks(s, conn, ti, cap);
 
 	buf_printf(&sql,
 			   "SELECT %s FROM (SELECT %s, row_number() OVER (ORDER BY %s) AS wal2dbz_rn "
@@ -1203,30 +1320,20 @@ plan_key_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 	if (res == NULL)
 		return false;
 	n = PQntuples(res);
-	for (i = 0; i <= n && !oom; i++)
+	bounds = calloc(n > 0 ? n : 1, sizeof(char *));
+	if (bounds == NULL)
 	{
-		Buf			range = {0};
-		char	   *filter;
-
-		if (i > 0)
-			buf_printf(&range, "(%s) >= (%s)", t->pk_cols, PQgetvalue(res, i - 1, 0));
-		if (i > 0 && i < n)
-			buf_printf(&range, " AND ");
-		if (i < n)
-			buf_printf(&range, "(%s) < (%s)", t->pk_cols, PQgetvalue(res, i, 0));
-		if (range.oom)
-			oom = true;
-		filter = chunk_filter(t, range.data, &oom);
-		free(range.data);
-		if (oom || !add_chunk(s, ti, filter, cap))
-			oom = true;
-	}
-	PQclear(res);
-	if (oom)
-	{
+		PQclear(res);
 		sink_log_error("out of memory");
 		return false;
 	}
+	for (i = 0; i < n; i++)
+		bounds[i] = PQgetvalue(res, i, 0);
+	ok = add_key_ranges(s, ti, bounds, n, cap);
+	free(bounds);
+	PQclear(res);
+	if (!ok)
+		return false;
 	/* the boundaries say how many rows there are, to within a chunk */
 	if ((double) n * s->chunk_size > t->reltuples)
 		t->estimate = (uint64_t) n * s->chunk_size + 1;
@@ -1407,8 +1514,21 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 					  "   LATERAL pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n), "
 					  "   pg_catalog.pg_attribute a "
 					  "  WHERE i.indrelid = c.oid AND i.indisprimary "
-					  "   AND a.attrelid = c.oid AND a.attnum = k.attnum) "
+					  "   AND a.attrelid = c.oid AND a.attnum = k.attnum), "
+					  " h.bounds, h.type "
 					  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					  /* a one-column key whose histogram sorts as its index does */
+					  "LEFT JOIN LATERAL (SELECT s.histogram_bounds::text AS bounds, "
+					  "   pg_catalog.format_type(a.atttypid, a.atttypmod) AS type "
+					  "  FROM pg_catalog.pg_index i, pg_catalog.pg_attribute a, pg_catalog.pg_type ty, "
+					  "   pg_catalog.pg_opclass o, pg_catalog.pg_stats s "
+					  "  WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnkeyatts = 1 "
+					  "   AND a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+					  "   AND ty.oid = a.atttypid AND ty.typcollation = 0 "
+					  "   AND o.oid = i.indclass[0] AND o.opcdefault AND o.opcintype = a.atttypid "
+					  "   AND s.schemaname = n.nspname AND s.tablename = c.relname "
+					  "   AND s.attname = a.attname AND NOT s.inherited "
+					  "   AND s.histogram_bounds IS NOT NULL) h ON true "
 					  "WHERE c.relkind = 'r' AND c.relpersistence = 'p' "
 					  " AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema', '" SINK_STATE_SCHEMA "']) "
 					  " AND n.nspname !~ '^pg_(toast|temp_)' "
@@ -1454,6 +1574,10 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 			t->pk_cols = strdup(PQgetvalue(res, i, 6));
 			t->pk_literals = strdup(PQgetvalue(res, i, 7));
 			if (t->pk_cols == NULL || t->pk_literals == NULL)
+				oom = true;
+			if (!PQgetisnull(res, i, 8) && !PQgetisnull(res, i, 9) &&
+				((t->pk_bounds = strdup(PQgetvalue(res, i, 8))) == NULL ||
+				 (t->pk_type = strdup(PQgetvalue(res, i, 9))) == NULL))
 				oom = true;
 		}
 		if (t->oid == NULL || t->name == NULL || t->qualified == NULL)
@@ -1507,6 +1631,8 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 			free(t->override);
 			free(t->pk_cols);
 			free(t->pk_literals);
+			free(t->pk_bounds);
+			free(t->pk_type);
 			s->ntables--;
 			continue;
 		}
@@ -1515,8 +1641,9 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 		s->estimate += t->estimate;
 		sink_log_debug("snapshot: table \"%s\", about %" PRIu64 " rows in %d chunk(s)%s",
 					   t->name, t->estimate, t->nchunks,
-					   t->pk_cols ? " by primary key" :
-					   t->nchunks > 1 ? " by ctid" : "");
+					   t->nchunks < 2 ? "" :
+					   t->pk_bounds ? " by primary key, at its histogram's bounds" :
+					   t->pk_cols ? " by primary key, at row_number() bounds" : " by ctid");
 	}
 	PQclear(res);
 	if (oom)

@@ -99,7 +99,7 @@ write_props "$WORK/initial.properties" "$PREFIX" "$SLOT" \
 # --- 1. first start, with the writer busy
 writer_start 1000 "$WORK/load.sql"
 sleep 1
-sink_bg "$WORK/initial.properties"
+sink_bg "$WORK/initial.properties" -v   # -v: the chunk plan in the log
 sleep 0.5
 psql -c "UPDATE public.s1 SET v = v + 1000 WHERE id BETWEEN 5000 AND 8000" || bail "big transaction failed"
 check 'sink_wait_streaming 60' "initial: snapshot taken, streaming" || diag "$WORK/sink.err"
@@ -114,6 +114,10 @@ check 'grep -q "^wal2dbz_snapshot_running 0$" "$WORK/metrics1.txt" &&
 	"initial: /metrics shows a finished snapshot of 4 tables" || diag "$WORK/metrics1.txt"
 check 'grep -q "snapshot complete: [0-9]* records of 4 table(s)" "$WORK/sink.err" &&
 	grep -q "snapshot: [0-9]* of about [0-9]* rows" "$WORK/sink.err"' "initial: progress in the log"
+check 'grep -q "table \"public.s1\", about [0-9]* rows in 1[0-9] chunk(s) by primary key, at its histogram.s bounds" "$WORK/sink.err" &&
+	grep -q "table \"public.s2\", about [0-9]* rows in [2-9] chunk(s) by primary key, at row_number() bounds" "$WORK/sink.err"' \
+	"initial: s1 (one int key, analyzed) cut at its histogram's bounds, s2 (two-column key) by row_number()" ||
+	{ grep "chunk(s)" "$WORK/sink.err" >"$WORK/chunks.txt"; diag "$WORK/chunks.txt"; }
 writer_wait || { diag "$WORK/writer.out"; bail "the writer failed"; }
 END=$(sql "SELECT pg_current_wal_lsn()")
 check 'wait_confirmed "$SLOT" "$END" 60' "initial: streamed changes confirmed up to $END"
