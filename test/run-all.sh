@@ -103,7 +103,7 @@ run_valgrind() {
 
 run_sanitize() {
   [[ -x test/sanitize.sh ]] || return 0
-  echo "# the sink under ASan/UBSan/LSan (test/sanitize.sh)"
+  echo "# the sink under ASan/UBSan/LSan, then TSan (test/sanitize.sh)"
   tally < <(test/sanitize.sh 2>&1)
 }
 

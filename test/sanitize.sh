@@ -6,8 +6,14 @@
 # Prints TAP: one line per test, one for the reports. Run as an unprivileged user (initdb
 # refuses root) after "make install"; the tree must be writable (the build goes into sink/).
 #
+# Then the same under ThreadSanitizer (make -C sink tsan, sink/obj-tsan/wal2dbz-sink): the
+# tests in TSAN_TESTS, whose sinks run several threads of their own (connectors, the
+# ClickHouse stage, the REST server, the Kafka probe), and no data race reported (sink/tsan.supp
+# holds the one race wholly inside librdkafka; see sink/README.md, "Sanitizers").
+#
 # Usage: test/sanitize.sh [e2e_test...]   (default: e2e_basic e2e_worker, ~1 min with the
 #                                          build; KEEP=1 keeps the reports)
+# Environment: TSAN_TESTS (default "e2e_worker_clickhouse"; empty: no ThreadSanitizer run)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -17,7 +23,8 @@ SINK=$TOP/sink/obj-asan/wal2dbz-sink
 WORK=$(mktemp -d /tmp/wal2dbz-sanitize.XXXXXX)
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
 
-echo "1..$((${#TESTS[@]} + 2))"
+read -ra TSAN_TESTS <<<"${TSAN_TESTS-e2e_worker_clickhouse}"
+echo "1..$((${#TESTS[@]} + 2 + (${#TSAN_TESTS[@]} ? ${#TSAN_TESTS[@]} + 2 : 0)))"
 n=1
 if ! make -s -j2 -C sink asan >"$WORK/build.log" 2>&1; then
 	echo "not ok 1 - make -C sink asan"
@@ -57,4 +64,37 @@ if compgen -G "$WORK/report.*" >/dev/null; then
 	done
 else
 	echo "ok $n - no sanitizer reports"
+fi
+
+# --- ThreadSanitizer
+((${#TSAN_TESTS[@]})) || exit 0
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+n=$((n + 1))
+if make -s -j2 -C sink tsan >"$WORK/build-tsan.log" 2>&1 &&
+	ldd sink/obj-tsan/wal2dbz-sink | grep -q libtsan; then
+	echo "ok $n - sink built with ThreadSanitizer (linked to libtsan)"
+else
+	echo "not ok $n - sink built with ThreadSanitizer"
+	tail -20 "$WORK/build-tsan.log" | sed 's/^/# /'
+	exit 1
+fi
+export TSAN_OPTIONS="log_path=$WORK/tsan:suppressions=$TOP/sink/tsan.supp"
+for t in "${TSAN_TESTS[@]}"; do
+	n=$((n + 1))
+	if SINK=$TOP/sink/obj-tsan/wal2dbz-sink "test/sink/$t.sh" >"$WORK/tsan-$t.out" 2>&1; then
+		echo "ok $n - $t.sh with the ThreadSanitizer sink"
+	else
+		echo "not ok $n - $t.sh with the ThreadSanitizer sink"
+		grep -E '^(not ok|Bail out)' "$WORK/tsan-$t.out" | head -10 | sed 's/^/# /'
+	fi
+done
+n=$((n + 1))
+if compgen -G "$WORK/tsan.*" >/dev/null; then
+	echo "not ok $n - no data race reported"
+	for f in "$WORK"/tsan.*; do
+		echo "# $f:"
+		grep -E '^(WARNING: ThreadSanitizer|SUMMARY|    #[0-9] )' "$f" | head -40 | sed 's/^/#   /'
+	done
+else
+	echo "ok $n - no data race reported"
 fi

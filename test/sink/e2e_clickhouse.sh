@@ -112,7 +112,12 @@ check '[[ $ENGINE == "ReplacingMergeTree(_version) ORDER BY (device_id, seq)"* ]
 	"readings: ReplacingMergeTree(_version) ORDER BY (device_id, seq)" || echo "# $ENGINE"
 check '[[ $(ch_sql "SELECT comment FROM system.columns WHERE database = '"'"'cdc'"'"' AND table = '"'"'app_telemetry_readings'"'"' AND name = '"'"'ts'"'"'") == "wal2dbz: int64 io.debezium.time.Timestamp" ]]' \
 	"column comments record the Connect type"
-curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.txt"
+# the stage refreshes its consumer lag every 2 s: wait for a refresh after the last batch
+for _ in $(seq 1 50); do
+	curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics.txt"
+	grep -q "^wal2dbz_clickhouse_consumer_lag{topic=\"$PREFIX.crm.customers\",partition=\"0\"} 0" "$WORK/metrics.txt" && break
+	sleep 0.2
+done
 check 'grep -q "^wal2dbz_clickhouse_rows_inserted_total{table=\"$CUSTOMERS\"} [1-9]" "$WORK/metrics.txt" &&
 	grep -q "^wal2dbz_clickhouse_batch_seconds_count [1-9]" "$WORK/metrics.txt" &&
 	grep -q "^wal2dbz_clickhouse_consumer_lag{topic=\"$PREFIX.crm.customers\",partition=\"0\"} 0" "$WORK/metrics.txt" &&
