@@ -24,8 +24,8 @@
  * rows: key ranges of the primary key (boundaries from the key's histogram
  * when ANALYZE made one for a single column that sorts without collation,
  * else found in the snapshot with row_number() over the key order, so no
- * chunk is empty), or ctid page ranges for a table without one.  snapshot.max.threads connections
- * share the snapshot; one thread drives them all with libpq's asynchronous
+ * chunk is empty), or ctid page ranges for a table without one.
+ * snapshot.max.threads connections share the snapshot; one thread drives them all with libpq's asynchronous
  * calls in single-row mode, so memory stays bounded whatever the table
  * size, and it alone talks to the producer and the LSN tracker.  Each call
  * of the function returns a SCHEMA frame with schema id 1 and RECORD frames
