@@ -25,9 +25,10 @@
  * when ANALYZE made one for a single column that sorts without collation,
  * else found in the snapshot with row_number() over the key order, so no
  * chunk is empty), or ctid page ranges for a table without one.
- * snapshot.max.threads connections share the snapshot; one thread drives them all with libpq's asynchronous
- * calls in single-row mode, so memory stays bounded whatever the table
- * size, and it alone talks to the producer and the LSN tracker.  Each call
+ * snapshot.max.threads connections share the snapshot; one thread drives
+ * them all with libpq's asynchronous calls in single-row mode, so memory
+ * stays bounded whatever the table size, and it alone talks to the
+ * producer and the LSN tracker.  Each call
  * of the function returns a SCHEMA frame with schema id 1 and RECORD frames
  * referring to it, so each call gets its own schema table, apart from the
  * streaming one.
