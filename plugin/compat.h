@@ -62,5 +62,23 @@ extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 #define DBZ_UPDATE_PROGRESS(ctx, skipped) OutputPluginUpdateProgress(ctx)
 #endif
 
+/*
+ * PG 16 made the JSON parser's semantic actions return an error code; PG 17
+ * gave makeJsonLexContextCstringLen() a context to fill in (NULL: palloc it).
+ */
+#if PG_VERSION_NUM >= 160000
+#define DBZ_JSON_ACTION JsonParseErrorType
+#define DBZ_JSON_ACTION_DONE return JSON_SUCCESS
+#else
+#define DBZ_JSON_ACTION void
+#define DBZ_JSON_ACTION_DONE return
+#endif
+#if PG_VERSION_NUM >= 170000
+#define DBZ_JSON_LEXER(json, len, encoding) \
+	makeJsonLexContextCstringLen(NULL, (json), (len), (encoding), true)
+#else
+#define DBZ_JSON_LEXER(json, len, encoding) \
+	makeJsonLexContextCstringLen((json), (len), (encoding), true)
+#endif
 
 #endif							/* WAL2DBZ_COMPAT_H */

@@ -30,11 +30,14 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
+#include "compat.h"
 #include "wal2dbz.h"
 
 #define EVENT_ROUTER_CLASS "io.debezium.transforms.outbox.EventRouter"
@@ -381,6 +384,13 @@ append_with_schema(StringInfo out, const Wal2dbzColumn *col, bool schemas,
  * or a top-level array makes Debezium fail its task (the record keeps the
  * inferred schema with the unexpanded text, which the converter rejects):
  * here those payloads are kept as they are too.
+ *
+ * Debezium reads the payload column's text with Jackson.  For a jsonb
+ * column that is jsonb's normalised text (keys sorted, duplicates gone,
+ * 1e2 written 100), so the jsonb value is walked as it is; a json column's
+ * text is the one the row was written with, so it is parsed here keeping
+ * what Jackson keeps: members in their order, a repeated name in its first
+ * place with its last value, numbers typed by how they are written.
  */
 typedef enum ExpandType
 {
@@ -408,21 +418,231 @@ typedef struct ExpandField
 	ExpandSchema *schema;
 } ExpandField;
 
-static ExpandSchema *expand_infer(const char *name, JsonbValue *v, bool *failed);
-
-/* A JSON number as Jackson types it; sets *failed beyond int64. */
-static ExpandType
-number_type(JsonbValue *v, bool *failed)
+/* A JSON value as Jackson's readTree() gives it to JsonSchemaData. */
+typedef enum ExpandNodeKind
 {
-	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
-														   NumericGetDatum(v->val.numeric)));
+	NODE_NULL,
+	NODE_STRING,
+	NODE_BOOLEAN,
+	NODE_NUMBER,
+	NODE_ARRAY,
+	NODE_OBJECT
+} ExpandNodeKind;
+
+typedef struct ExpandNode
+{
+	ExpandNodeKind kind;
+	char	   *text;			/* string: its value; number: its JSON text */
+	int			len;			/* string: its length */
+	bool		boolean;
+	List	   *keys;			/* object: member names, in order */
+	List	   *values;			/* object: member values; array: elements */
+} ExpandNode;
+
+static ExpandSchema *expand_infer(const char *name, const ExpandNode *v, bool *failed);
+
+static ExpandNode *
+node_new(ExpandNodeKind kind)
+{
+	ExpandNode *node = palloc0(sizeof(ExpandNode));
+
+	node->kind = kind;
+	return node;
+}
+
+/* A jsonb value as a node tree: members in jsonb's order, numbers as numeric_out writes them. */
+static ExpandNode *
+node_from_jsonb(const JsonbValue *v)
+{
+	ExpandNode *node;
+	JsonbIterator *it;
+	JsonbValue	member;
+	JsonbIteratorToken tok;
+
+	switch (v->type)
+	{
+		case jbvString:
+			node = node_new(NODE_STRING);
+			node->text = v->val.string.val;
+			node->len = v->val.string.len;
+			return node;
+		case jbvBool:
+			node = node_new(NODE_BOOLEAN);
+			node->boolean = v->val.boolean;
+			return node;
+		case jbvNumeric:
+			node = node_new(NODE_NUMBER);
+			node->text = DatumGetCString(DirectFunctionCall1(numeric_out,
+															 NumericGetDatum(v->val.numeric)));
+			return node;
+		case jbvBinary:
+			break;
+		default:
+			return node_new(NODE_NULL);
+	}
+	node = node_new(JsonContainerIsArray(v->val.binary.data) ? NODE_ARRAY : NODE_OBJECT);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &member, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			node->keys = lappend(node->keys,
+								 pnstrdup(member.val.string.val, member.val.string.len));
+		else if (tok == WJB_VALUE || tok == WJB_ELEM)
+			node->values = lappend(node->values, node_from_jsonb(&member));
+	}
+	return node;
+}
+
+/* The JSON parser's state while it builds a node tree from json text. */
+typedef struct NodeBuilder
+{
+	ExpandNode *root;
+	List	   *open;			/* the arrays and objects being read, innermost first */
+	char	   *key;			/* the name of the object member being read */
+} NodeBuilder;
+
+/*
+ * Put a value read into its array or object.  Jackson's ObjectNode is a
+ * LinkedHashMap: a repeated name keeps its first place and takes the last
+ * value.
+ */
+static void
+node_attach(NodeBuilder *b, ExpandNode *node)
+{
+	ExpandNode *parent;
+	ListCell   *lk;
+	ListCell   *lv;
+
+	if (b->open == NIL)
+	{
+		b->root = node;
+		return;
+	}
+	parent = linitial(b->open);
+	if (parent->kind == NODE_OBJECT)
+	{
+		forboth(lk, parent->keys, lv, parent->values)
+		{
+			if (strcmp(lfirst(lk), b->key) == 0)
+			{
+				lfirst(lv) = node;
+				return;
+			}
+		}
+		parent->keys = lappend(parent->keys, b->key);
+	}
+	parent->values = lappend(parent->values, node);
+}
+
+static void
+node_open(NodeBuilder *b, ExpandNodeKind kind)
+{
+	ExpandNode *node = node_new(kind);
+
+	node_attach(b, node);
+	b->open = lcons(node, b->open);
+}
+
+static DBZ_JSON_ACTION
+node_object_start(void *state)
+{
+	node_open(state, NODE_OBJECT);
+	DBZ_JSON_ACTION_DONE;
+}
+
+static DBZ_JSON_ACTION
+node_array_start(void *state)
+{
+	node_open(state, NODE_ARRAY);
+	DBZ_JSON_ACTION_DONE;
+}
+
+static DBZ_JSON_ACTION
+node_end(void *state)
+{
+	NodeBuilder *b = state;
+
+	b->open = list_delete_first(b->open);
+	DBZ_JSON_ACTION_DONE;
+}
+
+static DBZ_JSON_ACTION
+node_field_start(void *state, char *fname, bool isnull)
+{
+	((NodeBuilder *) state)->key = fname;
+	DBZ_JSON_ACTION_DONE;
+}
+
+static DBZ_JSON_ACTION
+node_scalar(void *state, char *token, JsonTokenType tokentype)
+{
+	ExpandNode *node;
+
+	switch (tokentype)
+	{
+		case JSON_TOKEN_STRING:
+			node = node_new(NODE_STRING);
+			node->text = token;
+			node->len = strlen(token);
+			break;
+		case JSON_TOKEN_NUMBER:
+			node = node_new(NODE_NUMBER);
+			node->text = token;
+			break;
+		case JSON_TOKEN_TRUE:
+		case JSON_TOKEN_FALSE:
+			node = node_new(NODE_BOOLEAN);
+			node->boolean = tokentype == JSON_TOKEN_TRUE;
+			break;
+		default:
+			node = node_new(NODE_NULL);
+			break;
+	}
+	node_attach(state, node);
+	DBZ_JSON_ACTION_DONE;
+}
+
+/*
+ * A json column's text as a node tree, in the text's order; NULL (logged)
+ * where PostgreSQL's parser cannot give Jackson's reading: a string with
+ * \u0000, or a \u escape beyond ASCII in a database not in UTF8.
+ */
+static ExpandNode *
+node_from_text(char *text)
+{
+	NodeBuilder b = {0};
+	JsonSemAction sem = {0};
+	JsonLexContext *lex = DBZ_JSON_LEXER(text, strlen(text), GetDatabaseEncoding());
+	JsonParseErrorType error;
+
+	sem.semstate = &b;
+	sem.object_start = node_object_start;
+	sem.object_end = node_end;
+	sem.array_start = node_array_start;
+	sem.array_end = node_end;
+	sem.object_field_start = node_field_start;
+	sem.scalar = node_scalar;
+	error = pg_parse_json(lex, &sem);
+	if (error != JSON_SUCCESS)
+	{
+		elog(LOG, "JSON expansion of an outbox payload failed (%s); it is published as it is",
+			 json_errdetail(error, lex));
+		return NULL;
+	}
+	return b.root;
+}
+
+/* A JSON number as Jackson types it, from its text; sets *failed beyond int64. */
+static ExpandType
+number_type(const ExpandNode *v, bool *failed)
+{
 	char	   *end;
 	long long	n;
 
-	if (strpbrk(text, ".eE"))
+	if (strpbrk(v->text, ".eE"))
 		return EXPAND_FLOAT64;
 	errno = 0;
-	n = strtoll(text, &end, 10);
+	n = strtoll(v->text, &end, 10);
 	if (errno != 0 || *end != '\0')
 	{
 		*failed = true;			/* a BigIntegerNode: Connect refuses it */
@@ -490,40 +710,36 @@ expand_field(const ExpandSchema *schema, const char *name)
  * type, numbers of one number type; objects' struct schemas are merged.
  */
 static ExpandSchema *
-expand_items(const char *name, JsonbContainer *array, bool *failed)
+expand_items(const char *name, const ExpandNode *array, bool *failed)
 {
-	JsonbIterator *it = JsonbIteratorInit(array);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	enum jbvType first = jbvNull;
-	ExpandType first_number = EXPAND_INT32;
-	bool		first_object = false;
+	ListCell   *le;
+	ExpandNodeKind first = NODE_NULL;
+	ExpandType	first_number = EXPAND_INT32;
 	ExpandSchema *items = NULL;
 
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	foreach(le, array->values)
 	{
-		bool		object;
+		const ExpandNode *v = lfirst(le);
+		bool		object = v->kind == NODE_OBJECT;
 		ExpandSchema *schema;
 
-		if (tok != WJB_ELEM || v.type == jbvNull)
+		if (v->kind == NODE_NULL)
 			continue;
-		object = v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data);
-		if (first == jbvNull)
+		if (first == NODE_NULL)
 		{
-			first = v.type;
-			first_object = object;
-			if (v.type == jbvNumeric)
-				first_number = number_type(&v, failed);
+			first = v->kind;
+			if (v->kind == NODE_NUMBER)
+				first_number = number_type(v, failed);
 		}
-		else if (v.type != first || object != first_object ||
-				 (v.type == jbvNumeric && number_type(&v, failed) != first_number))
+		else if (v->kind != first ||
+				 (v->kind == NODE_NUMBER && number_type(v, failed) != first_number))
 		{
 			*failed = true;		/* "Field is not a homogenous array" */
 			return NULL;
 		}
 		if (items != NULL && !object)
 			continue;
-		schema = expand_infer(name, &v, failed);
+		schema = expand_infer(name, v, failed);
 		if (*failed)
 			return NULL;
 		if (items == NULL)
@@ -562,60 +778,52 @@ expand_items(const char *name, JsonbContainer *array, bool *failed)
 
 /* toConnectSchema(): the schema of one JSON value, NULL for none. */
 static ExpandSchema *
-expand_infer(const char *name, JsonbValue *v, bool *failed)
+expand_infer(const char *name, const ExpandNode *v, bool *failed)
 {
-	switch (v->type)
+	switch (v->kind)
 	{
-		case jbvNull:
+		case NODE_NULL:
 			return NULL;
-		case jbvString:
+		case NODE_STRING:
 			return expand_new(EXPAND_STRING);
-		case jbvBool:
+		case NODE_BOOLEAN:
 			return expand_new(EXPAND_BOOLEAN);
-		case jbvNumeric:
+		case NODE_NUMBER:
 			return expand_new(number_type(v, failed));
-		case jbvBinary:
-			break;
-		default:
-			*failed = true;
-			return NULL;
-	}
-	if (JsonContainerIsArray(v->val.binary.data))
-	{
-		ExpandSchema *schema;
+		case NODE_ARRAY:
+			{
+				ExpandSchema *schema;
 
-		if (JsonContainerSize(v->val.binary.data) == 0)
-			return NULL;
-		schema = expand_new(EXPAND_ARRAY);
-		schema->items = expand_items(name, v->val.binary.data, failed);
-		return schema;
+				if (v->values == NIL)
+					return NULL;
+				schema = expand_new(EXPAND_ARRAY);
+				schema->items = expand_items(name, v, failed);
+				return schema;
+			}
+		case NODE_OBJECT:
+			break;
 	}
-	else
 	{
 		ExpandSchema *schema = expand_new(EXPAND_STRUCT);
-		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-		JsonbValue	member;
-		JsonbIteratorToken tok;
-		char	   *key = NULL;
+		ListCell   *lk;
+		ListCell   *lv;
 
 		schema->name = pstrdup(name);
-		while ((tok = JsonbIteratorNext(&it, &member, true)) != WJB_DONE && !*failed)
+		forboth(lk, v->keys, lv, v->values)
 		{
-			if (tok == WJB_KEY)
-				key = pnstrdup(member.val.string.val, member.val.string.len);
-			else if (tok == WJB_VALUE)
+			char	   *key = lfirst(lk);
+			char	   *child = name[0] ? psprintf("%s.%s", name, key) : key;
+			ExpandSchema *fs = expand_infer(child, lfirst(lv), failed);
+
+			if (*failed)
+				break;
+			if (fs != NULL && expand_field(schema, key) == NULL)
 			{
-				char	   *child = name[0] ? psprintf("%s.%s", name, key) : key;
-				ExpandSchema *fs = expand_infer(child, &member, failed);
+				ExpandField *f = palloc(sizeof(ExpandField));
 
-				if (fs != NULL && expand_field(schema, key) == NULL)
-				{
-					ExpandField *f = palloc(sizeof(ExpandField));
-
-					f->name = key;
-					f->schema = fs;
-					schema->fields = lappend(schema->fields, f);
-				}
+				f->name = key;
+				f->schema = fs;
+				schema->fields = lappend(schema->fields, f);
 			}
 		}
 		return schema;
@@ -665,23 +873,26 @@ expand_write_schema(StringInfo out, const ExpandSchema *schema, const char *fiel
 	appendStringInfoChar(out, '}');
 }
 
-/* The member of an object container, or NULL. */
-static JsonbValue *
-object_member(JsonbContainer *object, const char *name)
+/* The member of an object node, or NULL. */
+static const ExpandNode *
+node_member(const ExpandNode *object, const char *name)
 {
-	JsonbValue	key;
+	ListCell   *lk;
+	ListCell   *lv;
 
-	key.type = jbvString;
-	key.val.string.val = (char *) name;
-	key.val.string.len = strlen(name);
-	return findJsonbValueFromContainer(object, JB_FOBJECT, &key);
+	forboth(lk, object->keys, lv, object->values)
+	{
+		if (strcmp(lfirst(lk), name) == 0)
+			return lfirst(lv);
+	}
+	return NULL;
 }
 
 /* toConnectData() and the JsonConverter: a value in its schema's shape. */
 static void
-expand_write_value(StringInfo out, const ExpandSchema *schema, JsonbValue *v)
+expand_write_value(StringInfo out, const ExpandSchema *schema, const ExpandNode *v)
 {
-	if (v == NULL || v->type == jbvNull)
+	if (v == NULL || v->kind == NODE_NULL)
 	{
 		appendStringInfoString(out, "null");
 		return;
@@ -689,38 +900,29 @@ expand_write_value(StringInfo out, const ExpandSchema *schema, JsonbValue *v)
 	switch (schema->type)
 	{
 		case EXPAND_STRING:
-			json_append_string_len(out, v->val.string.val, v->val.string.len);
+			json_append_string_len(out, v->text, v->len);
 			break;
 		case EXPAND_BOOLEAN:
-			appendStringInfoString(out, v->val.boolean ? "true" : "false");
+			appendStringInfoString(out, v->boolean ? "true" : "false");
 			break;
 		case EXPAND_INT32:
 		case EXPAND_INT64:
-			appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out,
-																			NumericGetDatum(v->val.numeric))));
+			/* as Jackson writes the int or long it read: -0 is 0 */
+			appendStringInfo(out, "%lld", strtoll(v->text, NULL, 10));
 			break;
 		case EXPAND_FLOAT64:
-			json_append_java_double(out,
-									strtod(DatumGetCString(DirectFunctionCall1(numeric_out,
-																			   NumericGetDatum(v->val.numeric))),
-										   NULL));
+			json_append_java_double(out, strtod(v->text, NULL));
 			break;
 		case EXPAND_ARRAY:
 			{
-				JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-				JsonbValue	elem;
-				JsonbIteratorToken tok;
-				bool		first = true;
+				ListCell   *le;
 
 				appendStringInfoChar(out, '[');
-				while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+				foreach(le, v->values)
 				{
-					if (tok != WJB_ELEM)
-						continue;
-					if (!first)
+					if (foreach_current_index(le) > 0)
 						appendStringInfoChar(out, ',');
-					first = false;
-					expand_write_value(out, schema->items, &elem);
+					expand_write_value(out, schema->items, lfirst(le));
 				}
 				appendStringInfoChar(out, ']');
 				break;
@@ -738,8 +940,7 @@ expand_write_value(StringInfo out, const ExpandSchema *schema, JsonbValue *v)
 						appendStringInfoChar(out, ',');
 					json_append_string(out, f->name);
 					appendStringInfoChar(out, ':');
-					expand_write_value(out, f->schema,
-									   object_member(v->val.binary.data, f->name));
+					expand_write_value(out, f->schema, node_member(v, f->name));
 				}
 				appendStringInfoChar(out, '}');
 				break;
@@ -750,14 +951,14 @@ expand_write_value(StringInfo out, const ExpandSchema *schema, JsonbValue *v)
 /*
  * Expand a JSON payload given as text into *schema_out (its Connect
  * schema's JSON, as the struct field "field" unless that is NULL) and
- * *value_out.  Returns false when Debezium would keep the payload as it is.
+ * *value_out: read as jsonb, or in the text's own order (a json column).
+ * Returns false when Debezium would keep the payload as it is.
  */
 static bool
-expand_json(const char *text, const char *name, const char *field,
+expand_json(char *text, bool in_text_order, const char *name, const char *field,
 			StringInfo schema_out, StringInfo value_out)
 {
-	Jsonb	   *jb;
-	JsonbValue	root;
+	ExpandNode *root;
 	ExpandSchema *schema;
 	bool		failed = false;
 
@@ -768,18 +969,30 @@ expand_json(const char *text, const char *name, const char *field,
 	 */
 	if (text[0] != '{')
 		return false;
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-	root.type = jbvBinary;
-	root.val.binary.data = &jb->root;
-	root.val.binary.len = VARSIZE(jb) - VARHDRSZ;
-	schema = expand_infer(name, &root, &failed);
+	if (in_text_order)
+	{
+		root = node_from_text(text);
+		if (root == NULL)
+			return false;
+	}
+	else
+	{
+		Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+		JsonbValue	value;
+
+		value.type = jbvBinary;
+		value.val.binary.data = &jb->root;
+		value.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+		root = node_from_jsonb(&value);
+	}
+	schema = expand_infer(name, root, &failed);
 	if (failed || schema == NULL)
 	{
 		elog(LOG, "JSON expansion of an outbox payload failed; it is published as it is");
 		return false;
 	}
 	expand_write_schema(schema_out, schema, field);
-	expand_write_value(value_out, schema, &root);
+	expand_write_value(value_out, schema, root);
 	return true;
 }
 
@@ -799,7 +1012,8 @@ expand_column(Wal2dbzRelInfo *info, const Wal2dbzColumn *col, HeapTuple tuple,
 		(col->type.typid != JSONBOID && col->type.typid != JSONOID))
 		return false;
 	text = column_text(info, col - info->columns, tuple, desc);
-	return text && expand_json(text, ob->field_payload, field, schema, value);
+	return text && expand_json(text, col->type.typid == JSONOID, ob->field_payload, field,
+							   schema, value);
 }
 
 /* The payload, expanded as JSON (table.expand.json.payload) or as the column's value. */
@@ -1041,7 +1255,7 @@ wal2dbz_outbox_event(Wal2dbzData *data, const char *message, Size size,
 		initStringInfo(&schema);
 		initStringInfo(&value);
 		if (payload && ob->expand_json_payload &&
-			expand_json(payload, ob->field_payload, NULL, &schema, &value))
+			expand_json(payload, false, ob->field_payload, NULL, &schema, &value))
 		{
 			if (data->opt.value_schemas)
 				appendStringInfo(&data->value, "{\"schema\":%s,\"payload\":%s}",
