@@ -450,7 +450,10 @@ node_new(ExpandNodeKind kind)
 	return node;
 }
 
-/* A jsonb value as a node tree: members in jsonb's order, numbers as numeric_out writes them. */
+/*
+ * A jsonb value as a node tree: members in jsonb's order, numbers as
+ * numeric_out writes them.
+ */
 static ExpandNode *
 node_from_jsonb(const JsonbValue *v)
 {
@@ -632,7 +635,7 @@ node_from_text(char *text)
 	return b.root;
 }
 
-/* A JSON number as Jackson types it, from its text; sets *failed beyond int64. */
+/* A number as Jackson types it, by its text; sets *failed beyond int64. */
 static ExpandType
 number_type(const ExpandNode *v, bool *failed)
 {
