@@ -1066,6 +1066,20 @@ error:
 	return r;
 }
 
+/* Free what one table of the plan owns. */
+static void
+free_table(SnapTable *t)
+{
+	free(t->oid);
+	free(t->name);
+	free(t->qualified);
+	free(t->override);
+	free(t->pk_cols);
+	free(t->pk_literals);
+	free(t->pk_bounds);
+	free(t->pk_type);
+}
+
 /* Free the tables and chunks of a run. */
 static void
 free_plan(Snapshot *s)
@@ -1073,18 +1087,7 @@ free_plan(Snapshot *s)
 	int			i;
 
 	for (i = 0; i < s->ntables; i++)
-	{
-		SnapTable  *t = &s->tables[i];
-
-		free(t->oid);
-		free(t->name);
-		free(t->qualified);
-		free(t->override);
-		free(t->pk_cols);
-		free(t->pk_literals);
-		free(t->pk_bounds);
-		free(t->pk_type);
-	}
+		free_table(&s->tables[i]);
 	for (i = 0; i < s->nchunks; i++)
 		free(s->chunks[i].filter);
 	free(s->tables);
@@ -1179,12 +1182,14 @@ has_rows(PGconn *conn, const SnapTable *t, const char *cond)
 }
 
 /*
- * Add the chunks of key ranges split at \p n boundaries: below the first,
- * between each two, from the last on.  Boundaries are SQL literals of the
- * key, ascending.
+ * Add the chunks of \p column's ranges split at \p n boundaries: below the
+ * first, between each two, from the last on (the outer ends open).
+ * Boundaries are SQL literals of the column, ascending: key values, or
+ * ctids.
  */
 static bool
-add_key_ranges(Snapshot *s, int ti, const char *const *bounds, int n, int *cap)
+add_ranges(Snapshot *s, int ti, const char *column, const char *const *bounds,
+		   int n, int *cap)
 {
 	SnapTable  *t = &s->tables[ti];
 	bool		oom = false;
@@ -1196,11 +1201,11 @@ add_key_ranges(Snapshot *s, int ti, const char *const *bounds, int n, int *cap)
 		char	   *filter;
 
 		if (i > 0)
-			buf_printf(&range, "(%s) >= (%s)", t->pk_cols, bounds[i - 1]);
+			buf_printf(&range, "(%s) >= (%s)", column, bounds[i - 1]);
 		if (i > 0 && i < n)
 			buf_printf(&range, " AND ");
 		if (i < n)
-			buf_printf(&range, "(%s) < (%s)", t->pk_cols, bounds[i]);
+			buf_printf(&range, "(%s) < (%s)", column, bounds[i]);
 		if (range.oom)
 			oom = true;
 		filter = chunk_filter(t, range.data, &oom);
@@ -1277,7 +1282,7 @@ plan_histogram_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 		if (at >= 0 && at < m)
 			bounds[n++] = PQgetvalue(res, at, 0);
 	}
-	ok = add_key_ranges(s, ti, bounds, n, cap);
+	ok = add_ranges(s, ti, t->pk_cols, bounds, n, cap);
 	free(bounds);
 	PQclear(res);
 	return ok;
@@ -1330,7 +1335,7 @@ plan_key_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 	}
 	for (i = 0; i < n; i++)
 		bounds[i] = PQgetvalue(res, i, 0);
-	ok = add_key_ranges(s, ti, bounds, n, cap);
+	ok = add_ranges(s, ti, t->pk_cols, bounds, n, cap);
 	free(bounds);
 	PQclear(res);
 	if (!ok)
@@ -1358,7 +1363,11 @@ plan_ctid_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 	int64_t		first;
 	int64_t		last;
 	int64_t		i;
+	int			n;
+	char		(*literals)[40];
+	const char **bounds;
 	bool		oom = false;
+	bool		ok;
 
 	if (step < 1)
 		step = 1;
@@ -1406,31 +1415,27 @@ plan_ctid_chunks(Snapshot *s, PGconn *conn, int ti, int *cap)
 			break;
 	}
 
-	/* ranges first..last; the outer ends open */
-	for (i = first; i <= last && !oom; i++)
+	/* ranges first..last, split where each of the others starts */
+	n = (int) (last - first);
+	literals = calloc(n > 0 ? n : 1, sizeof(*literals));
+	bounds = calloc(n > 0 ? n : 1, sizeof(char *));
+	if (literals == NULL || bounds == NULL)
 	{
-		Buf			range = {0};
-		char	   *filter;
-
-		if (i > first)
-			buf_printf(&range, "ctid >= '(%" PRId64 ",0)'::tid", i * step);
-		if (i > first && i < last)
-			buf_printf(&range, " AND ");
-		if (i < last)
-			buf_printf(&range, "ctid < '(%" PRId64 ",0)'::tid", (i + 1) * step);
-		if (range.oom)
-			oom = true;
-		filter = chunk_filter(t, range.data, &oom);
-		free(range.data);
-		if (oom || !add_chunk(s, ti, filter, cap))
-			oom = true;
-	}
-	if (oom)
-	{
+		free(literals);
+		free(bounds);
 		sink_log_error("out of memory");
 		return -1;
 	}
-	return 1;
+	for (i = 0; i < n; i++)
+	{
+		snprintf(literals[i], sizeof(literals[i]), "'(%" PRId64 ",0)'::tid",
+				 (first + 1 + i) * step);
+		bounds[i] = literals[i];
+	}
+	ok = add_ranges(s, ti, "ctid", bounds, n, cap);
+	free(literals);
+	free(bounds);
+	return ok ? 1 : -1;
 }
 
 /* Find the condition of a table's SELECT override, if any (checked before). */
@@ -1626,14 +1631,7 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 		{
 			/* empty: not part of the snapshot */
 			sink_log_debug("snapshot: table \"%s\" is empty", t->name);
-			free(t->oid);
-			free(t->name);
-			free(t->qualified);
-			free(t->override);
-			free(t->pk_cols);
-			free(t->pk_literals);
-			free(t->pk_bounds);
-			free(t->pk_type);
+			free_table(t);
 			s->ntables--;
 			continue;
 		}
