@@ -44,27 +44,36 @@ else
 	echo "not ok 1 - sink built with AddressSanitizer; its reports reach $WORK"
 fi
 
-for t in "${TESTS[@]}"; do
-	n=$((n + 1))
-	if SINK=$SINK "test/sink/$t.sh" >"$WORK/$t.out" 2>&1; then
-		echo "ok $n - $t.sh with the sanitized sink"
-	else
-		echo "not ok $n - $t.sh with the sanitized sink"
-		grep -E '^(not ok|Bail out)' "$WORK/$t.out" | head -10 | sed 's/^/# /'
-	fi
-done
-
-n=$((n + 1))
-if compgen -G "$WORK/report.*" >/dev/null; then
-	echo "not ok $n - no sanitizer reports"
-	for f in "$WORK"/report.*; do
-		echo "# $f:"
-		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|(Direct|Indirect) leak|    #[0-9] )' "$f" |
-			head -40 | sed 's/^/#   /'
+# run_with SINK LABEL REPORT_PREFIX REPORT_LINES TEST...: each test with that sink (one TAP
+# line each), then one line for the reports the sanitizer wrote to REPORT_PREFIX.* (the lines of
+# each that match the REPORT_LINES pattern are shown)
+run_with() {
+	local sink=$1 label=$2 prefix=$3 pattern=$4 t f
+	shift 4
+	for t in "$@"; do
+		n=$((n + 1))
+		local out="$WORK/${label//\//-}-$t.out"
+		if SINK=$sink "test/sink/$t.sh" >"$out" 2>&1; then
+			echo "ok $n - $t.sh with the $label sink"
+		else
+			echo "not ok $n - $t.sh with the $label sink"
+			grep -E '^(not ok|Bail out)' "$out" | head -10 | sed 's/^/# /'
+		fi
 	done
-else
-	echo "ok $n - no sanitizer reports"
-fi
+	n=$((n + 1))
+	if compgen -G "$prefix.*" >/dev/null; then
+		echo "not ok $n - no $label report"
+		for f in "$prefix".*; do
+			echo "# $f:"
+			grep -E "$pattern" "$f" | head -40 | sed 's/^/#   /'
+		done
+	else
+		echo "ok $n - no $label report"
+	fi
+}
+
+run_with "$SINK" ASan/UBSan/LSan "$WORK/report" \
+	'^(==[0-9]+==ERROR|SUMMARY|.*runtime error|(Direct|Indirect) leak|    #[0-9] )' "${TESTS[@]}"
 
 # --- ThreadSanitizer
 ((${#TSAN_TESTS[@]})) || exit 0
@@ -79,22 +88,5 @@ else
 	exit 1
 fi
 export TSAN_OPTIONS="log_path=$WORK/tsan:suppressions=$TOP/sink/tsan.supp"
-for t in "${TSAN_TESTS[@]}"; do
-	n=$((n + 1))
-	if SINK=$TOP/sink/obj-tsan/wal2dbz-sink "test/sink/$t.sh" >"$WORK/tsan-$t.out" 2>&1; then
-		echo "ok $n - $t.sh with the ThreadSanitizer sink"
-	else
-		echo "not ok $n - $t.sh with the ThreadSanitizer sink"
-		grep -E '^(not ok|Bail out)' "$WORK/tsan-$t.out" | head -10 | sed 's/^/# /'
-	fi
-done
-n=$((n + 1))
-if compgen -G "$WORK/tsan.*" >/dev/null; then
-	echo "not ok $n - no data race reported"
-	for f in "$WORK"/tsan.*; do
-		echo "# $f:"
-		grep -E '^(WARNING: ThreadSanitizer|SUMMARY|    #[0-9] )' "$f" | head -40 | sed 's/^/#   /'
-	done
-else
-	echo "ok $n - no data race reported"
-fi
+run_with "$TOP/sink/obj-tsan/wal2dbz-sink" ThreadSanitizer "$WORK/tsan" \
+	'^(WARNING: ThreadSanitizer|SUMMARY|    #[0-9] )' "${TSAN_TESTS[@]}"
