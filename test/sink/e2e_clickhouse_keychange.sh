@@ -59,6 +59,7 @@ SQL
 write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT "http.port=0"
 stage_props "$WORK/stage.properties" ch-keychange
 sink_start source "$WORK/source.properties"
+wait_active $SLOT 60 || bail "the source sink never streamed from its slot"
 
 # --- 1. the documents and their key changes, all in Kafka first
 e2e_psql <<'SQL' >/dev/null || bail "the changes failed"

@@ -74,6 +74,7 @@ ch_props "$WORK/a.properties" a "$PORT_A"
 ch_props "$WORK/b.properties" b "$PORT_B"
 
 sink_start source "$WORK/source.properties"
+wait_active $SLOT 60 || bail "the source sink never streamed from its slot"
 sink_start a "$WORK/a.properties"
 
 # the load, in the background: one chunk every ~0.6 s

@@ -49,6 +49,7 @@ write_props "$WORK/source.properties" "$PGDATABASE" $PREFIX $SLOT \
 	"http.port=0" "skipped.operations=none"
 stage_props "$WORK/stage.properties" ch-truncate
 sink_start source "$WORK/source.properties"
+wait_active $SLOT 60 || bail "the source sink never streamed from its slot"
 
 # --- 1. everything in Kafka first, then the stage
 e2e_psql <<'SQL' >/dev/null || bail "the changes failed"

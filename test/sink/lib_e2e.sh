@@ -223,6 +223,17 @@ wait_inactive() {
 	done
 	return 1
 }
+# wait_active SLOT SECONDS: until a walsender streams from the slot: a sink
+# just started has created its slot by then, so what is written from then
+# on is in it (written before, it is not, and never reaches Kafka)
+wait_active() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[[ $(slot_col "$1" active) == t ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 current_lsn() { sql "SELECT pg_current_wal_lsn()"; }
 lsn_ge() { [[ -n $1 && -n $2 && $(sql "SELECT '$1'::pg_lsn >= '$2'::pg_lsn") == t ]]; }
 lsn_diff() { sql "SELECT pg_wal_lsn_diff('$1', '$2')::bigint"; }
