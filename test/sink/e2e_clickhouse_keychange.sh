@@ -52,6 +52,18 @@ e2e_start_kafka
 ch_start
 PORT=$(free_port)
 
+# record_partitions FILE: the topic's records as "partition id op" lines
+record_partitions() {
+	kcat -C -b "$BOOTSTRAP" -t "$TOPIC" -o beginning -e -q -f '%p\t%k\t%s\n' 2>/dev/null |
+		python3 -c '
+import json, sys
+for line in sys.stdin:
+    p, k, v = line.rstrip("\n").split("\t", 2)
+    key = json.loads(k); key = key.get("payload", key)
+    op = json.loads(v)["payload"]["op"] if v else "tombstone"
+    print(p, key["id"], op)' >"$1"
+}
+
 e2e_psql <<'SQL' >/dev/null || bail "could not create the table"
 CREATE TABLE public.docs (id int PRIMARY KEY, title text, body text);
 ALTER TABLE public.docs ALTER COLUMN body SET STORAGE EXTERNAL;
@@ -70,15 +82,7 @@ check 'wait_confirmed $SLOT "$(current_lsn)" 60' "the changes are in Kafka" || d
 check '[[ $(sql "SELECT count(*) FROM public.docs WHERE length(body) = 8192 AND pg_column_size(body) >= 8192") == 12 ]]' \
 	"the bodies are stored out of line (TOAST), uncompressed"
 
-# partition of each record: "partition id op"
-kcat -C -b "$BOOTSTRAP" -t "$TOPIC" -o beginning -e -q -f '%p\t%k\t%s\n' 2>/dev/null |
-	python3 -c '
-import json, sys
-for line in sys.stdin:
-    p, k, v = line.rstrip("\n").split("\t", 2)
-    key = json.loads(k); key = key.get("payload", key)
-    op = json.loads(v)["payload"]["op"] if v else "tombstone"
-    print(p, key["id"], op)' >"$WORK/records.txt"
+record_partitions "$WORK/records.txt"
 # X: the partition with the most old keys whose new key is elsewhere
 X=$(awk '$3 == "c" && $2 > 100 { newp[$2 - 100] = $1 } $3 == "c" && $2 <= 100 { oldp[$2] = $1 }
 	END { for (i in newp) if (oldp[i] != newp[i]) n[oldp[i]]++; best = -1
@@ -133,14 +137,7 @@ declare -A BEFORE
 for p in 0 1 2; do BEFORE[$p]=$(kcat -Q -b "$BOOTSTRAP" -t "$TOPIC:$p:-1" 2>/dev/null | awk '{ print $NF }'); done
 e2e_psql -c "UPDATE public.docs SET id = id + 100 WHERE id > 200" >/dev/null || bail "the key changes failed"
 check 'wait_confirmed $SLOT "$(current_lsn)" 60' "their key changes are in Kafka" || diag "$WORK/source.err"
-kcat -C -b "$BOOTSTRAP" -t "$TOPIC" -o beginning -e -q -f '%p\t%k\t%s\n' 2>/dev/null |
-	python3 -c '
-import json, sys
-for line in sys.stdin:
-    p, k, v = line.rstrip("\n").split("\t", 2)
-    key = json.loads(k); key = key.get("payload", key)
-    op = json.loads(v)["payload"]["op"] if v else "tombstone"
-    print(p, key["id"], op)' >"$WORK/records2.txt"
+record_partitions "$WORK/records2.txt"
 # Y: the partition with the most old keys (201..212) whose new key is elsewhere
 Y=$(awk '$3 == "c" && $2 > 300 { newp[$2 - 100] = $1 } $3 == "c" && $2 > 200 && $2 <= 300 { oldp[$2] = $1 }
 	END { for (i in newp) if (oldp[i] != newp[i]) n[oldp[i]]++; best = -1
