@@ -69,7 +69,7 @@ run_regress() {
   out=$(make -s installcheck 2>&1)
   tally < <(echo "$out" | grep -E '^test ' |
     sed -E 's/^test ([a-z_0-9]+) +\.\.\. ok.*/ok - regress \1/; s/^test ([a-z_0-9]+) +\.\.\. FAILED.*/not ok - regress \1/')
-  if ! echo "$out" | grep -qE '^test .*\.\.\. (ok|FAILED)'; then
+  if ! grep -qE '^test .*\.\.\. (ok|FAILED)' <<<"$out"; then
     echo "$out" | tail -20
     suite_failed "regress: pg_regress did not run"
   fi
@@ -84,7 +84,7 @@ run_unit() {
     echo "$out" | grep -vE '^(ok|not ok) ' | tail -20
   fi
   tally < <(echo "$out" | grep -E '^(ok|not ok) ' | sed 's/^\(not \)\{0,1\}ok [0-9]* *-*/&unit /')
-  echo "$out" | grep -qE '^(ok|not ok) ' || suite_failed "unit: sink unit tests did not run"
+  grep -qE '^(ok|not ok) ' <<<"$out" || suite_failed "unit: sink unit tests did not run"
 }
 
 run_fidelity() {

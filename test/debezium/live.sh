@@ -54,7 +54,7 @@ skip_all() {
 # shellcheck source=jdk.sh
 . "$here/jdk.sh"
 dbz_choose_jdk 2>/dev/null || skip_all "no Java (jdk.sh found none)"
-"$DBZ_JAVA" --list-modules 2>/dev/null | grep -q '^jdk\.compiler' \
+grep -q '^jdk\.compiler' < <("$DBZ_JAVA" --list-modules 2>/dev/null) \
   || skip_all "$DBZ_JAVA ($DBZ_JAVA_VERSION) is a JRE: DbzRunner.java needs a JDK (jdk.compiler)"
 # Debezium jars: the cache (test/setup.sh fills /var/cache/wal2dbz), else Maven Central.
 fetch_log=$(mktemp /tmp/wal2dbz-live-fetch.XXXXXX)

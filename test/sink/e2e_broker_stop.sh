@@ -157,7 +157,7 @@ outage() {
 		note "$phase: the sink exited with status $rc during the outage:"
 		sed -n "/^--- run $runs\$/,\$p" "$WORK/sink.err" | grep "error:" | head -3 | sed 's/^/#   /'
 		check '[[ $rc -ne 0 ]]' "$phase: the sink stopped with a non-zero status ($rc)"
-		check 'sed -n "/^--- run $runs\$/,\$p" "$WORK/sink.err" | grep -q "error: .*Kafka"' \
+		check 'grep -q "error: .*Kafka" < <(sed -n "/^--- run $runs\$/,\$p" "$WORK/sink.err")' \
 			"$phase: ... and an error that names Kafka" || diag "$WORK/sink.err"
 		end_run
 		wait_inactive "$SLOT" 10

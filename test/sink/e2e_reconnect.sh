@@ -125,7 +125,7 @@ done
 check 'lsn_ge "$C" "$END"' "the slot is confirmed up to $END after the restart (got ${C:-nothing})"
 check 'grep -q "disconnected; waiting [0-9]* seconds to try again" "$WORK/sink.err"' \
 	"the sink reported the lost connection and reconnected"
-check 'curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q "^wal2dbz_reconnects_total [1-9]"' \
+check 'grep -q "^wal2dbz_reconnects_total [1-9]" < <(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")' \
 	"/metrics counts the reconnect"
 check '[[ $ready_down == *"\"source\":\"disconnected\""*" 503" ]]' \
 	"/health/ready answered 503 while PostgreSQL was down: $ready_down"

@@ -63,7 +63,7 @@ if ! { echo "host all conn_a 127.0.0.1/32 scram-sha-256"; cat "$WORK/pg/data/pg_
 fi
 echo "a.password=pw-from-file-$$" >"$WORK/secrets.properties"
 check '! psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -c "SELECT 1" >/dev/null 2>&1 &&
-	PGPASSWORD=pw-from-file-$$ psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -At -c "SELECT 1" 2>/dev/null | grep -q 1' \
+	[[ $(PGPASSWORD=pw-from-file-$$ psql -X -w -h 127.0.0.1 -U conn_a -d shop_a -At -c "SELECT 1" 2>/dev/null) == 1 ]]' \
 	"conn_a logs in with its password only"
 A_PW="\${file:$WORK/secrets.properties:a.password}"
 DB=shop_a sql "INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 3) g" >/dev/null
