@@ -57,7 +57,7 @@ append_be(StringInfo out, uint64 value, int bytes)
 		buf[i] = (char) (value & 0xFF);
 		value >>= 8;
 	}
-	appendBinaryStringInfo(out, buf, bytes);
+	wal2dbz_append(out, buf, bytes);
 }
 
 /* Append one frame header: name, then value. */
@@ -69,7 +69,7 @@ append_frame_header(StringInfo out, const char *name, const char *value)
 	append_be(out, strlen(name), 2);
 	appendStringInfoString(out, name);
 	append_be(out, len, 4);
-	appendBinaryStringInfo(out, value, len);
+	wal2dbz_append(out, value, len);
 }
 
 /*
@@ -89,12 +89,12 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	if (kind == WAL2DBZ_FRAME_RECORD && rec->schema_id != 0)
 		topic_len = 0;
 
-	appendStringInfoChar(out, WAL2DBZ_FRAME_MAGIC);
-	appendStringInfoChar(out, WAL2DBZ_FRAME_VERSION);
-	appendStringInfoChar(out, kind);
+	appendStringInfoCharMacro(out, WAL2DBZ_FRAME_MAGIC);
+	appendStringInfoCharMacro(out, WAL2DBZ_FRAME_VERSION);
+	appendStringInfoCharMacro(out, kind);
 	if (rec && rec->change_event)
 		flags |= WAL2DBZ_FRAME_F_CHANGE_EVENT;
-	appendStringInfoChar(out, flags);
+	appendStringInfoCharMacro(out, flags);
 	append_be(out, rec ? rec->change_lsn : 0, 8);
 	append_be(out, commit_lsn, 8);
 	append_be(out, xid, 4);
@@ -105,11 +105,11 @@ wal2dbz_append_frame(StringInfo out, char kind, const Wal2dbzRecord *rec,
 	append_be(out, rec && rec->value ? (uint32) rec->value->len : (uint32) -1, 4);
 	if (rec == NULL)
 		return;
-	appendBinaryStringInfo(out, rec->topic, topic_len);
+	wal2dbz_append(out, rec->topic, topic_len);
 	if (rec->key)
-		appendBinaryStringInfo(out, rec->key->data, rec->key->len);
+		wal2dbz_append(out, rec->key->data, rec->key->len);
 	if (rec->value)
-		appendBinaryStringInfo(out, rec->value->data, rec->value->len);
+		wal2dbz_append(out, rec->value->data, rec->value->len);
 	for (int i = 0; i < rec->nheaders; i++)
 		append_frame_header(out, rec->headers[i].name, rec->headers[i].value);
 }
@@ -144,7 +144,7 @@ wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data, int64 unix_us,
 	{
 		appendStringInfoLiteral(out, ",\"snapshot\":\"");
 		appendStringInfoString(out, snapshot);
-		appendStringInfoChar(out, '"');
+		appendStringInfoCharMacro(out, '"');
 	}
 	else if (data->opt.replace_null_with_default)
 		appendStringInfoLiteral(out, ",\"snapshot\":\"false\"");
@@ -185,7 +185,7 @@ wal2dbz_append_source_tail(StringInfo out, RepOriginId origin_id,
 			appendStringInfoLiteral(out, "null");
 		appendStringInfoLiteral(out, ",\"origin_lsn\":");
 		json_append_int64(out, (int64) origin_lsn);
-		appendStringInfoChar(out, '}');
+		appendStringInfoCharMacro(out, '}');
 	}
 	else
 		appendStringInfoLiteral(out, "null,\"origin_lsn\":null}");

@@ -73,8 +73,8 @@ json_append_string_len(StringInfo out, const char *str, int len)
 			hex[(lo >> 8) & 15], hex[(lo >> 4) & 15], hex[lo & 15]};
 
 			if (p > run)
-				appendBinaryStringInfoNT(out, (const char *) run, p - run);
-			appendBinaryStringInfoNT(out, buf, 12);
+				wal2dbz_append(out, (const char *) run, p - run);
+			wal2dbz_append(out, buf, 12);
 			p += 3;
 			run = p + 1;
 			continue;
@@ -82,23 +82,23 @@ json_append_string_len(StringInfo out, const char *str, int len)
 		if (*p >= 128 || (esc = json_escape[*p]) == 0)
 			continue;
 		if (p > run)
-			appendBinaryStringInfoNT(out, (const char *) run, p - run);
+			wal2dbz_append(out, (const char *) run, p - run);
 		run = p + 1;
 		if (esc == 'u')
 		{
 			char		buf[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
 
-			appendBinaryStringInfoNT(out, buf, 6);
+			wal2dbz_append(out, buf, 6);
 		}
 		else
 		{
 			char		buf[2] = {'\\', esc};
 
-			appendBinaryStringInfoNT(out, buf, 2);
+			wal2dbz_append(out, buf, 2);
 		}
 	}
 	if (p > run)
-		appendBinaryStringInfoNT(out, (const char *) run, p - run);
+		wal2dbz_append(out, (const char *) run, p - run);
 	appendStringInfoCharMacro(out, '"');
 }
 
@@ -177,21 +177,21 @@ append_plain(StringInfo out, const ShortestDigits *sd, int min_fraction)
 	int			i;
 
 	if (sd->neg)
-		appendStringInfoChar(out, '-');
+		appendStringInfoCharMacro(out, '-');
 	if (sd->exp10 <= 0)
 	{
 		appendStringInfoLiteral(out, "0.");
 		for (i = sd->exp10; i < 0; i++)
-			appendStringInfoChar(out, '0');
-		appendBinaryStringInfo(out, sd->digits, sd->ndigits);
+			appendStringInfoCharMacro(out, '0');
+		wal2dbz_append(out, sd->digits, sd->ndigits);
 		return;
 	}
 	for (i = 0; i < sd->exp10; i++)
-		appendStringInfoChar(out, i < sd->ndigits ? sd->digits[i] : '0');
+		appendStringInfoCharMacro(out, i < sd->ndigits ? sd->digits[i] : '0');
 	if (sd->ndigits > sd->exp10)
 	{
-		appendStringInfoChar(out, '.');
-		appendBinaryStringInfo(out, sd->digits + sd->exp10,
+		appendStringInfoCharMacro(out, '.');
+		wal2dbz_append(out, sd->digits + sd->exp10,
 							   sd->ndigits - sd->exp10);
 	}
 	else if (min_fraction > 0)
@@ -227,13 +227,13 @@ append_java_layout(StringInfo out, const char *shortest, double value)
 		return;
 	}
 	if (sd.neg)
-		appendStringInfoChar(out, '-');
-	appendStringInfoChar(out, sd.digits[0]);
-	appendStringInfoChar(out, '.');
+		appendStringInfoCharMacro(out, '-');
+	appendStringInfoCharMacro(out, sd.digits[0]);
+	appendStringInfoCharMacro(out, '.');
 	if (sd.ndigits > 1)
-		appendBinaryStringInfo(out, sd.digits + 1, sd.ndigits - 1);
+		wal2dbz_append(out, sd.digits + 1, sd.ndigits - 1);
 	else
-		appendStringInfoChar(out, '0');
+		appendStringInfoCharMacro(out, '0');
 	appendStringInfo(out, "E%d", sd.exp10 - 1);
 }
 
@@ -249,7 +249,7 @@ json_append_plain_double(StringInfo out, double value)
 
 	if (value == 0 || isnan(value) || isinf(value))
 	{
-		appendStringInfoChar(out, '0');
+		appendStringInfoCharMacro(out, '0');
 		return;
 	}
 	double_to_shortest_decimal_buf(value, buf);

@@ -102,7 +102,7 @@ wal2dbz_write_row(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 
 		if (i > 0)
 			appendStringInfoCharMacro(out, ',');
-		appendBinaryStringInfo(out, col->json_key, col->json_key_len);
+		wal2dbz_append(out, col->json_key, col->json_key_len);
 		write_column(out, col, values[att], nulls[att], desc, old_tuple, opt);
 	}
 	appendStringInfoCharMacro(out, '}');
@@ -137,7 +137,7 @@ wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 
 		if (k > 0)
 			appendStringInfoCharMacro(out, ',');
-		appendBinaryStringInfo(out, col->json_key, col->json_key_len);
+		wal2dbz_append(out, col->json_key, col->json_key_len);
 		write_column(out, col, value, isnull, desc, NULL, opt);
 	}
 	appendStringInfoCharMacro(out, '}');

@@ -116,13 +116,36 @@ snapshot_marker(const SnapshotPosition *pos, bool first_row, bool last_row)
 }
 
 /*
- * Append one row's RECORD frame (key and "r" value, payloads only) to
- * \p frame; nothing for an outbox row that routes nowhere.
+ * Append the source block of a snapshot record with this marker.  Only the
+ * marker varies between the records of one call.
+ */
+static void
+append_snapshot_source(StringInfo out, Wal2dbzData *data,
+					   const Wal2dbzRelInfo *info, const SnapshotPosition *pos,
+					   const char *marker)
+{
+	wal2dbz_append_source_head(out, data, pos->start_us, marker);
+	json_append_int64(out, (int64) pos->lsn);
+	wal2dbz_append_source_times(out, pos->start_us);
+	appendStringInfoString(out, info->source_rel);
+	if (pos->have_txid)
+		json_append_int64(out, pos->txid);
+	else
+		appendStringInfoLiteral(out, "null");
+	appendStringInfoLiteral(out, ",\"lsn\":");
+	json_append_int64(out, (int64) pos->lsn);
+	wal2dbz_append_source_tail(out, InvalidRepOriginId, InvalidXLogRecPtr);
+}
+
+/*
+ * Append one row's RECORD frame (key and "r" value, payloads only, \p source
+ * its source block) to \p frame; nothing for an outbox row that routes
+ * nowhere.
  */
 static void
 snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 				   TupleDesc desc, HeapTuple tuple, const SnapshotPosition *pos,
-				   const char *marker)
+				   const StringInfoData *source)
 {
 	StringInfo	value = &data->value;
 	Wal2dbzRecord rec = {0};
@@ -148,17 +171,7 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 	appendStringInfoLiteral(value, "{\"before\":null,\"after\":");
 	wal2dbz_write_row(value, info, tuple, desc, NULL, &data->opt);
 	appendStringInfoLiteral(value, ",\"source\":");
-	wal2dbz_append_source_head(value, data, pos->start_us, marker);
-	json_append_int64(value, (int64) pos->lsn);
-	wal2dbz_append_source_times(value, pos->start_us);
-	appendStringInfoString(value, info->source_rel);
-	if (pos->have_txid)
-		json_append_int64(value, pos->txid);
-	else
-		appendStringInfoLiteral(value, "null");
-	appendStringInfoLiteral(value, ",\"lsn\":");
-	json_append_int64(value, (int64) pos->lsn);
-	wal2dbz_append_source_tail(value, InvalidRepOriginId, InvalidXLogRecPtr);
+	appendBinaryStringInfo(value, source->data, source->len);
 	appendStringInfoLiteral(value, ",\"transaction\":null,\"op\":\"r\"");
 	wal2dbz_append_envelope_times(value);
 	appendStringInfoChar(value, '}');
@@ -205,6 +218,14 @@ typedef struct SnapshotScan
 	bool		schema_sent;
 	bool		first_row;
 	bool		done;
+
+	/*
+	 * The source block of the records marked "true" (all but the first and
+	 * last few), written once, in the scan's context: about half of each
+	 * record's value.  Others are written each time into source_other.
+	 */
+	StringInfoData source_true;
+	StringInfoData source_other;
 } SnapshotScan;
 
 /*
@@ -330,6 +351,8 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 	scan->pos.start_us = GetCurrentTransactionStartTimestamp() + UNIX_EPOCH_OFFSET_USECS;
 	scan->first_row = true;
 	scan->context = multi;
+	initStringInfo(&scan->source_true);
+	initStringInfo(&scan->source_other);
 
 	scan->data = data = palloc0(sizeof(Wal2dbzData));
 	wal2dbz_parse_options(PG_ARGISNULL(1) ? NIL :
@@ -415,6 +438,8 @@ scan_next(SnapshotScan *scan, StringInfo out)
 		HeapTuple	tuple;
 		HeapTuple	flat = NULL;
 		bool		last = false;
+		const char *marker;
+		StringInfo	source;
 		MemoryContext old;
 
 		if (scan->next >= scan->nrows)
@@ -444,12 +469,22 @@ scan_next(SnapshotScan *scan, StringInfo out)
 			scan->next = 0;
 		}
 
+		marker = snapshot_marker(&scan->pos, scan->first_row, last);
+		if (strcmp(marker, "true") == 0)
+			source = &scan->source_true;
+		else
+		{
+			source = &scan->source_other;
+			resetStringInfo(source);
+		}
+		if (source->len == 0)
+			append_snapshot_source(source, scan->data, scan->info, &scan->pos, marker);
+
 		old = MemoryContextSwitchTo(scan->data->context);
 		if (HeapTupleHasExternal(tuple))
 			flat = toast_flatten_tuple(tuple, scan->desc);
 		snapshot_row_frame(out, scan->data, scan->info, scan->desc,
-						   flat ? flat : tuple, &scan->pos,
-						   snapshot_marker(&scan->pos, scan->first_row, last));
+						   flat ? flat : tuple, &scan->pos, source);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(scan->data->context);
 		scan->first_row = false;

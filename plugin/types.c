@@ -39,6 +39,7 @@
 #include "utils/numeric.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 #include "utils/varbit.h"
 
 #include "wal2dbz.h"
@@ -109,7 +110,7 @@ enum_allowed_params(Oid typid)
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			appendStringInfoChar(&labels, ',');
+			appendStringInfoCharMacro(&labels, ',');
 		appendStringInfoString(&labels,
 							   NameStr(((Form_pg_enum) GETSTRUCT(sorted[i]))->enumlabel));
 	}
@@ -119,7 +120,7 @@ enum_allowed_params(Oid typid)
 	initStringInfo(&params);
 	appendStringInfoLiteral(&params, "{\"allowed\":");
 	json_append_string(&params, labels.data);
-	appendStringInfoChar(&params, '}');
+	appendStringInfoCharMacro(&params, '}');
 	return params.data;
 }
 
@@ -450,7 +451,7 @@ wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type, bool optional)
 {
 	appendStringInfoLiteral(out, "{\"type\":\"");
 	appendStringInfoString(out, type->schema_type);
-	appendStringInfoChar(out, '"');
+	appendStringInfoCharMacro(out, '"');
 	switch (type->kind)
 	{
 		case COL_ARRAY:
@@ -460,7 +461,7 @@ wal2dbz_type_schema(StringInfo out, const Wal2dbzType *type, bool optional)
 								!(type->elem->logical_name &&
 								  strcmp(type->elem->logical_name,
 										 "io.debezium.data.Enum") == 0));
-			appendStringInfoChar(out, '}');
+			appendStringInfoCharMacro(out, '}');
 			break;
 		case COL_VARSCALE:
 			appendStringInfoLiteral(out, ",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}]");
@@ -685,7 +686,7 @@ write_numeric(StringInfo out, const Wal2dbzType *type, Numeric num)
 	{
 		appendStringInfo(out, "{\"scale\":%d,\"value\":", scale);
 		append_unscaled_base64(out, digits);
-		appendStringInfoChar(out, '}');
+		appendStringInfoCharMacro(out, '}');
 	}
 	else
 	{
@@ -697,11 +698,29 @@ write_numeric(StringInfo out, const Wal2dbzType *type, Numeric num)
 			initStringInfo(&padded);
 			appendStringInfoString(&padded, digits);
 			for (; scale < type->precision; scale++)
-				appendStringInfoChar(&padded, '0');
+				appendStringInfoCharMacro(&padded, '0');
 			digits = padded.data;
 		}
 		append_unscaled_base64(out, digits);
 	}
+}
+
+/*
+ * Append value (>= 0) with at least width digits, zero-padded: the
+ * date/time fields, without a printf per field.
+ */
+static void
+append_padded(StringInfo out, int value, int width)
+{
+	char		buf[16];
+	int			n = 0;
+
+	do
+	{
+		buf[sizeof(buf) - 1 - n++] = '0' + value % 10;
+		value /= 10;
+	} while (value > 0 || n < width);
+	wal2dbz_append(out, buf + sizeof(buf) - n, n);
 }
 
 /* Append an ISO-8601 year as java.time does: 4+ digits, '+' past 9999. */
@@ -709,11 +728,10 @@ static void
 append_iso_year(StringInfo out, int year)
 {
 	if (year > 9999)
-		appendStringInfo(out, "+%d", year);
+		appendStringInfoCharMacro(out, '+');
 	else if (year < 0)
-		appendStringInfo(out, "-%04d", -year);
-	else
-		appendStringInfo(out, "%04d", year);
+		appendStringInfoCharMacro(out, '-');
+	append_padded(out, abs(year), 4);
 }
 
 /*
@@ -724,10 +742,11 @@ append_iso_year(StringInfo out, int year)
 static void
 append_fraction(StringInfo out, int usec, int width)
 {
-	char		buf[8];
+	char		buf[6];
 	int			n;
 
-	snprintf(buf, sizeof(buf), "%06d", usec);
+	for (int i = 5; i >= 0; i--, usec /= 10)
+		buf[i] = '0' + usec % 10;
 	if (width < 0)
 	{
 		n = 6;
@@ -738,8 +757,8 @@ append_fraction(StringInfo out, int usec, int width)
 		n = Min(width, 6);
 	if (n == 0)
 		return;
-	appendStringInfoChar(out, '.');
-	appendBinaryStringInfo(out, buf, n);
+	appendStringInfoCharMacro(out, '.');
+	wal2dbz_append(out, buf, n);
 }
 
 /* ZonedTimestamp: the instant in UTC, fraction as wide as the precision. */
@@ -759,10 +778,18 @@ write_timestamptz(StringInfo out, TimestampTz ts, int precision)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
-	appendStringInfoChar(out, '"');
+	appendStringInfoCharMacro(out, '"');
 	append_iso_year(out, tm.tm_year);
-	appendStringInfo(out, "-%02d-%02dT%02d:%02d:%02d",
-					 tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	appendStringInfoCharMacro(out, '-');
+	append_padded(out, tm.tm_mon, 2);
+	appendStringInfoCharMacro(out, '-');
+	append_padded(out, tm.tm_mday, 2);
+	appendStringInfoCharMacro(out, 'T');
+	append_padded(out, tm.tm_hour, 2);
+	appendStringInfoCharMacro(out, ':');
+	append_padded(out, tm.tm_min, 2);
+	appendStringInfoCharMacro(out, ':');
+	append_padded(out, tm.tm_sec, 2);
 	/* precision 0 values are whole seconds: java prints no fraction */
 	append_fraction(out, fsec, precision == 0 ? -1 : precision);
 	appendStringInfoLiteral(out, "Z\"");
@@ -783,6 +810,26 @@ write_timetz(StringInfo out, TimeTzADT *tz)
 					 (int) (secs / 60 % 60), (int) (secs % 60));
 	append_fraction(out, (int) (usecs % USECS_PER_SEC), -1);
 	appendStringInfoLiteral(out, "Z\"");
+}
+
+/* A uuid as uuid_out() writes it, quoted, without its palloc and fmgr call. */
+static void
+write_uuid(StringInfo out, const pg_uuid_t *uuid)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		buf[38];
+	int			n = 0;
+
+	buf[n++] = '"';
+	for (int i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			buf[n++] = '-';
+		buf[n++] = hex[uuid->data[i] >> 4];
+		buf[n++] = hex[uuid->data[i] & 0x0F];
+	}
+	buf[n++] = '"';
+	wal2dbz_append(out, buf, n);
 }
 
 /* Java's (long) cast of a double: saturating, NaN to 0. */
@@ -955,19 +1002,19 @@ append_hstore_object(StringInfo out, char *text)
 	int			n = parse_hstore_text(text, &keys, &values);
 	int		   *order = java_hashmap_order(keys, n);
 
-	appendStringInfoChar(out, '{');
+	appendStringInfoCharMacro(out, '{');
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			appendStringInfoChar(out, ',');
+			appendStringInfoCharMacro(out, ',');
 		json_append_string(out, keys[order[i]]);
-		appendStringInfoChar(out, ':');
+		appendStringInfoCharMacro(out, ':');
 		if (values[order[i]])
 			json_append_string(out, values[order[i]]);
 		else
 			appendStringInfoLiteral(out, "null");
 	}
-	appendStringInfoChar(out, '}');
+	appendStringInfoCharMacro(out, '}');
 }
 
 /* Binary data under binary.handling.mode. */
@@ -1028,6 +1075,8 @@ wal2dbz_write_value(StringInfo out, const Wal2dbzType *type, Datum value,
 
 				json_append_string_len(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 			}
+			else if (type->typid == UUIDOID)
+				write_uuid(out, DatumGetUUIDP(value));
 			else
 				json_append_string(out, OutputFunctionCall((FmgrInfo *) &type->outfunc,
 														   value));
@@ -1151,11 +1200,11 @@ write_array_dim(StringInfo out, const Wal2dbzType *type, int ndim,
 				const int *dims, int dim, Datum *elems, bool *nulls,
 				int pos, const Wal2dbzOptions *opt)
 {
-	appendStringInfoChar(out, '[');
+	appendStringInfoCharMacro(out, '[');
 	for (int i = 0; i < dims[dim]; i++)
 	{
 		if (i > 0)
-			appendStringInfoChar(out, ',');
+			appendStringInfoCharMacro(out, ',');
 		if (dim + 1 < ndim)
 			pos = write_array_dim(out, type, ndim, dims, dim + 1, elems, nulls,
 								  pos, opt);
@@ -1177,7 +1226,7 @@ write_array_dim(StringInfo out, const Wal2dbzType *type, int ndim,
 			pos++;
 		}
 	}
-	appendStringInfoChar(out, ']');
+	appendStringInfoCharMacro(out, ']');
 	return pos;
 }
 
@@ -1262,8 +1311,8 @@ wal2dbz_type_fallback(const Wal2dbzType *type)
 				initStringInfo(&zero);
 				appendStringInfoString(&zero, type->precision > 0 ? "\"0." : "\"0");
 				for (int i = 0; i < type->precision; i++)
-					appendStringInfoChar(&zero, '0');
-				appendStringInfoChar(&zero, '"');
+					appendStringInfoCharMacro(&zero, '0');
+				appendStringInfoCharMacro(&zero, '"');
 				return zero.data;
 			}
 		case COL_TEXT:
@@ -1309,11 +1358,11 @@ wal2dbz_type_placeholder(const Wal2dbzType *type, const Wal2dbzOptions *opt)
 				StringInfoData obj;
 
 				initStringInfo(&obj);
-				appendStringInfoChar(&obj, '{');
+				appendStringInfoCharMacro(&obj, '{');
 				json_append_string(&obj, ph);
-				appendStringInfoChar(&obj, ':');
+				appendStringInfoCharMacro(&obj, ':');
 				json_append_string(&obj, ph);
-				appendStringInfoChar(&obj, '}');
+				appendStringInfoCharMacro(&obj, '}');
 				if (type->kind == COL_HSTORE_JSON)
 					json_append_string(&out, obj.data);
 				else
@@ -1321,7 +1370,7 @@ wal2dbz_type_placeholder(const Wal2dbzType *type, const Wal2dbzOptions *opt)
 			}
 			break;
 		case COL_ARRAY:
-			appendStringInfoChar(&out, '[');
+			appendStringInfoCharMacro(&out, '[');
 			if (elem->kind == COL_TEXT && elem->typid == UUIDOID)
 			{
 				/* java.util.UUID.nameUUIDFromBytes(placeholder) */
@@ -1352,7 +1401,7 @@ wal2dbz_type_placeholder(const Wal2dbzType *type, const Wal2dbzOptions *opt)
 			}
 			else
 				return NULL;
-			appendStringInfoChar(&out, ']');
+			appendStringInfoCharMacro(&out, ']');
 			break;
 		default:
 			return NULL;

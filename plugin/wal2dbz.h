@@ -26,9 +26,27 @@
 
 #define WAL2DBZ_VERSION "0.1.0"
 
+/*
+ * Append len bytes: appendBinaryStringInfo() without its function calls
+ * when the buffer has room.  The encoders append a few bytes at a time,
+ * dozens of times per row.
+ */
+static inline void
+wal2dbz_append(StringInfo out, const char *data, int len)
+{
+	if (likely(out->maxlen - out->len > len))
+	{
+		memcpy(out->data + out->len, data, len);
+		out->len += len;
+		out->data[out->len] = '\0';
+	}
+	else
+		appendBinaryStringInfo(out, data, len);
+}
+
 /* Append a string literal without measuring it at run time. */
 #define appendStringInfoLiteral(out, lit) \
-	appendBinaryStringInfo((out), "" lit, sizeof(lit) - 1)
+	wal2dbz_append((out), "" lit, sizeof(lit) - 1)
 #define WAL2DBZ_DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
 
 /* Microseconds between the Unix epoch and PostgreSQL's. */
