@@ -3,7 +3,9 @@
 # into a local Kafka broker with snapshot.max.threads=1 and 2, next to
 # `COPY (SELECT * FROM t) TO STDOUT` of the same table drained by psql to /dev/null, in the same
 # run, in interleaved rounds (the ceiling: the same rows read and rendered as text by the server,
-# no JSON, no Kafka). Prints a Markdown table.
+# no JSON, no Kafka), and next to kcat producing the same records again from a file with the
+# producer settings and headers the sink uses (Kafka's ceiling: no PostgreSQL, no encoding).
+# Prints a Markdown table.
 #
 # Table: ROWS rows (default 2 million) of bench_snap (bigint key, uuid, int, timestamptz, double,
 # numeric(12,2), bool, text, jsonb), vacuumed and analyzed, in shared buffers once the first
@@ -84,8 +86,22 @@ timed_services() {  # timed_services KEY command...: timed, and the CPU seconds 
 $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" >/dev/null
 "$SINK" --config "$DIR/$(props 1 0).properties" 2>>"$DIR/sink.err" || { tail -5 "$DIR/sink.err" >&2; exit 1; }
 say "warm-up snapshot done"
+
+# The other ceiling, Kafka's: the warm-up's records (key TAB value, one per line: the JSON has no
+# raw tab or newline) produced again by kcat, with librdkafka configured as the sink configures it
+# and the four Debezium context headers the sink adds to each record, into the warm-up's topic
+# (its partitions, PARTITIONS). No PostgreSQL at all: what producing these records alone costs.
+KCAT_TOPIC=s1_0.public.bench_snap
+kcat -C -b "$BOOTSTRAP" -t "$KCAT_TOPIC" -e -q -f '%k\t%s\n' >"$DIR/records.tsv"
+[[ $(wc -l <"$DIR/records.tsv") -eq $ROWS ]] || { echo "could not read back $KCAT_TOPIC" >&2; exit 1; }
+KCAT=(kcat -P -b "$BOOTSTRAP" -t "$KCAT_TOPIC" -K $'\t' -X enable.idempotence=true -X acks=all
+  -X partitioner=murmur2_random -X queue.buffering.max.kbytes=8192 -X compression.type=lz4
+  -X linger.ms=20 -H __debezium.context.connectorLogicalName=s1_0
+  -H __debezium.context.taskId=0 -H __debezium.context.connectorName=postgresql
+  -H __debezium.context.runId=019ab0c2-5c1e-7a3b-9f00-000000000000)
 for ((r = 1; r <= ROUNDS; r++)); do
   timed_services copy $PSQL -c "COPY (SELECT * FROM public.bench_snap) TO STDOUT" -o /dev/null
+  timed_services kcat "${KCAT[@]}" <"$DIR/records.tsv"
   # the thread counts in turn first, so that neither always runs right after COPY
   order=("${THREADS[@]}")
   ((r % 2 == 0)) && order=($(printf '%s\n' "${THREADS[@]}" | tac))
@@ -96,7 +112,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     got=$(topic_records "$p.public.bench_snap")
     [[ $got -eq $ROWS ]] || echo "# WARNING: $p.public.bench_snap has $got records, expected $ROWS" >&2
   done
-  say "round $r done: copy ${secs[copy]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
+  say "round $r done: copy ${secs[copy]}; kcat ${secs[kcat]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
 done
 
 nth() { echo "$1" | tr -s ' ' '\n' | grep . | sed -n "${2}p"; }
@@ -117,6 +133,11 @@ printf "| COPY (SELECT * FROM t) TO STDOUT, psql → /dev/null | %.2f | %.0f | %
   "$base" "$(echo "$ROWS / $base" | bc -l)" "$(echo "${cpu[copy]}" | median)" \
   "$(echo "${pgcpu[copy]}" | median)" "$(echo "${kcpu[copy]}" | median)" \
   "$(echo "${rss[copy]} / 1024" | bc -l)"
+m=$(echo "${secs[kcat]}" | median)
+printf "| the same records produced by kcat (librdkafka as the sink sets it, with the 4 context headers), no PostgreSQL | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | %.2f | |\n" \
+  "$m" "$(echo "$ROWS / $m" | bc -l)" "$(echo "${cpu[kcat]}" | median)" \
+  "$(echo "${pgcpu[kcat]}" | median)" "$(echo "${kcpu[kcat]}" | median)" \
+  "$(echo "${rss[kcat]} / 1024" | bc -l)" "$(round_ratio kcat copy)"
 for t in "${THREADS[@]}"; do
   m=$(echo "${secs[sink_$t]}" | median)
   vs_one=
