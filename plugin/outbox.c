@@ -30,10 +30,12 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
@@ -437,7 +439,18 @@ typedef struct ExpandNode
 	bool		boolean;
 	List	   *keys;			/* object: member names, in order */
 	List	   *values;			/* object: member values; array: elements */
+	HTAB	   *positions;		/* object of NODE_INDEX_MIN members or more:
+								 * name -> position in keys */
 } ExpandNode;
+
+/* Objects this large find their members through a hash table. */
+#define NODE_INDEX_MIN 16
+
+typedef struct NodePosition
+{
+	const char *name;			/* the hash key: the pointer, hashed by value */
+	int			position;
+} NodePosition;
 
 static ExpandSchema *expand_infer(const char *name, const ExpandNode *v, bool *failed);
 
@@ -448,6 +461,75 @@ node_new(ExpandNodeKind kind)
 
 	node->kind = kind;
 	return node;
+}
+
+static uint32
+position_hash(const void *key, Size keysize)
+{
+	const char *name = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) name, (int) strlen(name));
+}
+
+static int
+position_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * Keep an object's names findable by hash once it has NODE_INDEX_MIN of
+ * them: all of them the first time, then the last one added.
+ */
+static void
+node_index(ExpandNode *object)
+{
+	NodePosition *entry;
+	HASHCTL		ctl;
+	ListCell   *lk;
+
+	if (object->positions != NULL)
+	{
+		entry = hash_search(object->positions, &llast(object->keys), HASH_ENTER, NULL);
+		entry->position = list_length(object->keys) - 1;
+		return;
+	}
+	if (list_length(object->keys) < NODE_INDEX_MIN)
+		return;
+	/* in the current context, freed with the rest of the change */
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(NodePosition);
+	ctl.hash = position_hash;
+	ctl.match = position_match;
+	ctl.hcxt = CurrentMemoryContext;
+	object->positions = hash_create("wal2dbz json members", 2 * list_length(object->keys),
+									&ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+									HASH_CONTEXT);
+	foreach(lk, object->keys)
+	{
+		entry = hash_search(object->positions, &lfirst(lk), HASH_ENTER, NULL);
+		entry->position = foreach_current_index(lk);
+	}
+}
+
+/* The position of an object's member, -1 when it has none of that name. */
+static int
+node_find(const ExpandNode *object, const char *name)
+{
+	ListCell   *lk;
+
+	if (object->positions != NULL)
+	{
+		NodePosition *entry = hash_search(object->positions, &name, HASH_FIND, NULL);
+
+		return entry ? entry->position : -1;
+	}
+	foreach(lk, object->keys)
+	{
+		if (strcmp(lfirst(lk), name) == 0)
+			return foreach_current_index(lk);
+	}
+	return -1;
 }
 
 /*
@@ -493,6 +575,8 @@ node_from_jsonb(const JsonbValue *v)
 		else if (tok == WJB_VALUE || tok == WJB_ELEM)
 			node->values = lappend(node->values, node_from_jsonb(&member));
 	}
+	if (node->kind == NODE_OBJECT)
+		node_index(node);
 	return node;
 }
 
@@ -513,8 +597,6 @@ static void
 node_attach(NodeBuilder *b, ExpandNode *node)
 {
 	ExpandNode *parent;
-	ListCell   *lk;
-	ListCell   *lv;
 
 	if (b->open == NIL)
 	{
@@ -524,15 +606,15 @@ node_attach(NodeBuilder *b, ExpandNode *node)
 	parent = linitial(b->open);
 	if (parent->kind == NODE_OBJECT)
 	{
-		forboth(lk, parent->keys, lv, parent->values)
+		int			position = node_find(parent, b->key);
+
+		if (position >= 0)
 		{
-			if (strcmp(lfirst(lk), b->key) == 0)
-			{
-				lfirst(lv) = node;
-				return;
-			}
+			lfirst(list_nth_cell(parent->values, position)) = node;
+			return;
 		}
 		parent->keys = lappend(parent->keys, b->key);
+		node_index(parent);
 	}
 	parent->values = lappend(parent->values, node);
 }
@@ -820,7 +902,8 @@ expand_infer(const char *name, const ExpandNode *v, bool *failed)
 
 			if (*failed)
 				break;
-			if (fs != NULL && expand_field(schema, key) == NULL)
+			/* a node's names are unique (jsonb's, or node_attach's) */
+			if (fs != NULL)
 			{
 				ExpandField *f = palloc(sizeof(ExpandField));
 
@@ -876,19 +959,20 @@ expand_write_schema(StringInfo out, const ExpandSchema *schema, const char *fiel
 	appendStringInfoChar(out, '}');
 }
 
-/* The member of an object node, or NULL. */
+/*
+ * The member of an object node, or NULL.  A struct's schema is inferred
+ * from an object with the same members in the same order (every object
+ * but the later elements of an array), so the member at the field's own
+ * position is tried first, then the object's names (hashed when there are
+ * many of them).
+ */
 static const ExpandNode *
-node_member(const ExpandNode *object, const char *name)
+node_member(const ExpandNode *object, const char *name, int position)
 {
-	ListCell   *lk;
-	ListCell   *lv;
-
-	forboth(lk, object->keys, lv, object->values)
-	{
-		if (strcmp(lfirst(lk), name) == 0)
-			return lfirst(lv);
-	}
-	return NULL;
+	if (position >= list_length(object->keys) ||
+		strcmp(list_nth(object->keys, position), name) != 0)
+		position = node_find(object, name);
+	return position >= 0 ? list_nth(object->values, position) : NULL;
 }
 
 /* toConnectData() and the JsonConverter: a value in its schema's shape. */
@@ -943,7 +1027,9 @@ expand_write_value(StringInfo out, const ExpandSchema *schema, const ExpandNode 
 						appendStringInfoChar(out, ',');
 					json_append_string(out, f->name);
 					appendStringInfoChar(out, ':');
-					expand_write_value(out, f->schema, node_member(v, f->name));
+					expand_write_value(out, f->schema,
+									   node_member(v, f->name,
+												   foreach_current_index(lc)));
 				}
 				appendStringInfoChar(out, '}');
 				break;

@@ -81,6 +81,16 @@ INSERT INTO public.outbox_json VALUES
   (2, 'Order', 'o-2', '{ "b" : [ 1 , 2 ] ,
      "a" : "x\u00e9" }'),
   (3, 'Order', 'o-3', '{"s": "\u0000"}');
+-- objects of 16 members or more find theirs by hash: m2 repeated after m17
+-- (first place, last value); the list's second object, in reverse order,
+-- has every value found by name (its merged struct: "optional":false)
+INSERT INTO public.outbox_json
+SELECT 4, 'Order', 'o-4',
+       ('{' || string_agg(format('"m%s": %s', i, i), ', ' ORDER BY i) ||
+        ', "m2": "again", "list": [{' ||
+        string_agg(format('"k%s": %s', i, i), ', ' ORDER BY i) || '}, {' ||
+        string_agg(format('"k%s": %s', i, -i), ', ' ORDER BY i DESC) || '}]}')::json
+FROM generate_series(1, 17) i;
 SELECT regexp_replace(data, '"id":"[0-9a-f-]{36}"', '"id":"UUID"')
 FROM pg_logical_slot_peek_changes('outbox_slot', NULL, NULL,
     'output.format', 'record', 'topic.prefix', 'srv', 'table.include.list', 'public\.outbox_json',
