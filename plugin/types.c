@@ -812,24 +812,35 @@ write_timetz(StringInfo out, TimeTzADT *tz)
 	appendStringInfoLiteral(out, "Z\"");
 }
 
-/* A uuid as uuid_out() writes it, quoted, without its palloc and fmgr call. */
+/*
+ * The text of the uuid of these 16 bytes, as uuid_out() writes it, into
+ * buf (36 characters, no NUL).
+ */
 static void
-write_uuid(StringInfo out, const pg_uuid_t *uuid)
+uuid_text(char *buf, const unsigned char *bytes)
 {
 	static const char hex[] = "0123456789abcdef";
-	char		buf[38];
 	int			n = 0;
 
-	buf[n++] = '"';
 	for (int i = 0; i < UUID_LEN; i++)
 	{
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			buf[n++] = '-';
-		buf[n++] = hex[uuid->data[i] >> 4];
-		buf[n++] = hex[uuid->data[i] & 0x0F];
+		buf[n++] = hex[bytes[i] >> 4];
+		buf[n++] = hex[bytes[i] & 0x0F];
 	}
-	buf[n++] = '"';
-	wal2dbz_append(out, buf, n);
+}
+
+/* A uuid as a JSON string, without uuid_out()'s palloc and fmgr call. */
+static void
+write_uuid(StringInfo out, const pg_uuid_t *uuid)
+{
+	char		buf[38];
+
+	buf[0] = '"';
+	uuid_text(buf + 1, uuid->data);
+	buf[37] = '"';
+	wal2dbz_append(out, buf, sizeof(buf));
 }
 
 /* Java's (long) cast of a double: saturating, NaN to 0. */
@@ -1382,10 +1393,8 @@ wal2dbz_type_placeholder(const Wal2dbzType *type, const Wal2dbzOptions *opt)
 					elog(ERROR, "could not compute MD5: %s", errstr);
 				md5[6] = (md5[6] & 0x0F) | 0x30;
 				md5[8] = (md5[8] & 0x3F) | 0x80;
-				snprintf(uuid, sizeof(uuid),
-						 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-						 md5[0], md5[1], md5[2], md5[3], md5[4], md5[5], md5[6], md5[7],
-						 md5[8], md5[9], md5[10], md5[11], md5[12], md5[13], md5[14], md5[15]);
+				uuid_text(uuid, md5);
+				uuid[36] = '\0';
 				json_append_string(&out, uuid);
 			}
 			else if (elem->kind == COL_TEXT)
