@@ -5,7 +5,8 @@
 # run, in interleaved rounds (the ceiling: the same rows read and rendered as text by the server,
 # no JSON, no Kafka), and next to kcat producing the same records again from a file with the
 # producer settings and headers the sink uses (Kafka's ceiling: no PostgreSQL, no encoding).
-# Prints a Markdown table.
+# One more sink run per round leaves out Debezium's four context headers
+# (extended.headers.enabled=false): their share of the cost. Prints a Markdown table.
 #
 # Table: ROWS rows (default 2 million) of bench_snap (bigint key, uuid, int, timestamptz, double,
 # numeric(12,2), bool, text, jsonb), vacuumed and analyzed, in shared buffers once the first
@@ -63,11 +64,12 @@ VACUUM ANALYZE public.bench_snap;
 SQL
 say "table filled: $($PSQL -c "SELECT pg_size_pretty(pg_table_size('public.bench_snap'))")"
 
-props() {  # props THREADS ROUND: a sink configuration; prints its prefix
+props() {  # props THREADS ROUND [line...]: a sink configuration; prints its prefix
   local prefix="s${1}_$2"
   source_props "$DIR/$prefix.properties" "$prefix" "$prefix" 'table.include.list=public\.bench_snap' \
     snapshot.mode=initial_only "snapshot.max.threads=$1" "${CHUNK:+snapshot.chunk.size=$CHUNK}" \
-    "value.converter.schemas.enable=$SCHEMAS" "key.converter.schemas.enable=$SCHEMAS" http.port=0
+    "value.converter.schemas.enable=$SCHEMAS" "key.converter.schemas.enable=$SCHEMAS" http.port=0 \
+    "${@:3}"
   echo "$prefix"
 }
 
@@ -112,7 +114,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
     got=$(topic_records "$p.public.bench_snap")
     [[ $got -eq $ROWS ]] || echo "# WARNING: $p.public.bench_snap has $got records, expected $ROWS" >&2
   done
-  say "round $r done: copy ${secs[copy]}; kcat ${secs[kcat]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
+  # what Debezium's context headers cost: the same with them off
+  p=$(props 1 "${r}h" extended.headers.enabled=false)
+  timed_services nohdr "$SINK" --config "$DIR/$p.properties" 2>>"$DIR/sink.err" ||
+    { tail -5 "$DIR/sink.err" >&2; exit 1; }
+  say "round $r done: copy ${secs[copy]}; kcat ${secs[kcat]}; no headers ${secs[nohdr]}; $(for t in "${THREADS[@]}"; do echo -n "$t thread(s) ${secs[sink_$t]}; "; done)"
 done
 
 nth() { echo "$1" | tr -s ' ' '\n' | grep . | sed -n "${2}p"; }
@@ -148,5 +154,10 @@ for t in "${THREADS[@]}"; do
     "$(echo "${rss[sink_$t]} / 1024" | bc -l)" "$(round_ratio "sink_$t" copy)" \
     "$vs_one"
 done
+m=$(echo "${secs[nohdr]}" | median)
+printf "| wal2dbz-sink snapshot → Kafka, snapshot.max.threads=1, extended.headers.enabled=false | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | %.2f | |\n" \
+  "$m" "$(echo "$ROWS / $m" | bc -l)" "$(echo "${cpu[nohdr]}" | median)" \
+  "$(echo "${pgcpu[nohdr]}" | median)" "$(echo "${kcpu[nohdr]}" | median)" \
+  "$(echo "${rss[nohdr]} / 1024" | bc -l)" "$(round_ratio nohdr copy)"
 echo "# load average at start $LOAD0"  >&2
 echo "# $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL and Kafka $BOOTSTRAP on this machine" >&2
