@@ -9,10 +9,12 @@
 #
 # For each outbox capture of test/debezium/captures (outbox, outbox-noschema,
 # outbox-expand, outbox-expand-noschema: the issue's configuration, then
-# expanded payloads with tombstones, with and without schemas): a fresh
-# database with part 1 of outbox.sql, a slot, part 2, and the sink run to
-# the end of the WAL from a Kafka Connect JSON file holding the capture's
-# properties unchanged.  Each run's records in Kafka are compared with the
+# expanded payloads with tombstones, with and without schemas; then
+# outboxjson-expand and -noschema: payloads in a json, not jsonb, column,
+# expanded in their text's order): a fresh database with part 1 of the
+# capture's SQL (captures/<name up to the first '-'>.sql, as fidelity.sh), a
+# slot, part 2, and the sink run to the end of the WAL from a Kafka Connect
+# JSON file holding the capture's properties unchanged.  Each run's records in Kafka are compared with the
 # capture by test/debezium/compare.py --headers (per topic in offset
 # order; the run id header and the documented hash order of merged struct
 # fields aside, as in fidelity.sh).
@@ -35,18 +37,19 @@ e2e_start_pg
 e2e_start_kafka
 export PGDATABASE=postgres
 
-awk '/^-- @@STREAM@@/{exit} {print}' "$CAPTURES/outbox.sql" >"$WORK/pre.sql"
-awk 'f{print} /^-- @@STREAM@@/{f=1}' "$CAPTURES/outbox.sql" >"$WORK/post.sql"
-
-NAMES=(outbox outbox-noschema outbox-expand outbox-expand-noschema)
+NAMES=(outbox outbox-noschema outbox-expand outbox-expand-noschema outboxjson-expand
+	outboxjson-expand-noschema)
 declare -A ENDS=()
 for name in "${NAMES[@]}"; do
 	db=${name//-/_}
+	script=${name%%-*}.sql
+	awk '/^-- @@STREAM@@/{exit} {print}' "$CAPTURES/$script" >"$WORK/pre.sql"
+	awk 'f{print} /^-- @@STREAM@@/{f=1}' "$CAPTURES/$script" >"$WORK/post.sql"
 	sql "CREATE DATABASE $db" >/dev/null || bail "could not create database $db"
-	DB=$db e2e_psql -f "$WORK/pre.sql" >/dev/null || bail "outbox.sql part 1 failed in $db"
+	DB=$db e2e_psql -f "$WORK/pre.sql" >/dev/null || bail "$script part 1 failed in $db"
 	DB=$db sql "SELECT 'slot' FROM pg_create_logical_replication_slot('$db', 'wal2dbz')" >/dev/null ||
 		bail "could not create slot $db"
-	DB=$db e2e_psql -f "$WORK/post.sql" >/dev/null || bail "outbox.sql part 2 failed in $db"
+	DB=$db e2e_psql -f "$WORK/post.sql" >/dev/null || bail "$script part 2 failed in $db"
 	ENDS[$name]=$(current_lsn)		# the end of its last commit
 
 	# the capture's properties, unchanged, in a Kafka Connect JSON file
@@ -87,7 +90,7 @@ for topic in $(topics_of outbox.events); do
 	kcat -b "$BOOTSTRAP" -C -t "$topic" -o beginning -e -q -J >>"$WORK/kafka.jsonl" 2>/dev/null
 done
 
-# Kafka's records, in the capture's line format, cut into the four runs by the
+# Kafka's records, in the capture's line format, cut into the runs by the
 # captures' record counts per topic (one partition per topic: offset order)
 python3 - "$WORK" "$CAPTURES" "${NAMES[@]}" >"$WORK/split.txt" <<'PY'
 import json, sys
