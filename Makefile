@@ -25,7 +25,7 @@ DATA = plugin/wal2dbz--$(EXTVERSION).sql
 
 # order matters: option errors first, as test_decoding's ddl.sql does
 REGRESS = options basic types types_modes keys toast truncate messages \
-	filters ddl partitioned txmeta large_txn framed snapshot outbox
+	filters ddl partitioned txmeta large_txn framed snapshot outbox jsonb
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/logical.conf
 
 PG_CONFIG ?= pg_config

@@ -25,6 +25,7 @@
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "wal2dbz.h"
 
@@ -40,6 +41,26 @@ static const char json_escape[128] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+static const char upper_hex[] = "0123456789ABCDEF";
+
+/*
+ * Append the UTF-8 character at p, which lies beyond the Basic Multilingual
+ * Plane: the JVM holds it as a surrogate pair, which Jackson writes escaped.
+ */
+static void
+append_surrogate_pair(StringInfo out, const unsigned char *p)
+{
+	uint32		cp = ((p[0] & 0x07) << 18) | ((p[1] & 0x3F) << 12) |
+		((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+	uint32		hi = 0xD800 + ((cp - 0x10000) >> 10);
+	uint32		lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+	char		buf[12] = {'\\', 'u', upper_hex[hi >> 12], upper_hex[(hi >> 8) & 15],
+		upper_hex[(hi >> 4) & 15], upper_hex[hi & 15], '\\', 'u', upper_hex[lo >> 12],
+	upper_hex[(lo >> 8) & 15], upper_hex[(lo >> 4) & 15], upper_hex[lo & 15]};
+
+	wal2dbz_append(out, buf, 12);
+}
+
 /*
  * Append str (len bytes) as a quoted JSON string.  Runs of characters that
  * need no escaping are copied in one go.
@@ -47,7 +68,6 @@ static const char json_escape[128] = {
 void
 json_append_string_len(StringInfo out, const char *str, int len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *) str;
 	const unsigned char *end = p + len;
 	const unsigned char *run = p;
@@ -60,21 +80,9 @@ json_append_string_len(StringInfo out, const char *str, int len)
 
 		if (*p >= 0xF0 && end - p >= 4)
 		{
-			/*
-			 * A character beyond the Basic Multilingual Plane: the JVM holds
-			 * it as a surrogate pair, which Jackson writes escaped.
-			 */
-			uint32		cp = ((p[0] & 0x07) << 18) | ((p[1] & 0x3F) << 12) |
-				((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-			uint32		hi = 0xD800 + ((cp - 0x10000) >> 10);
-			uint32		lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-			char		buf[12] = {'\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15],
-				hex[(hi >> 4) & 15], hex[hi & 15], '\\', 'u', hex[lo >> 12],
-			hex[(lo >> 8) & 15], hex[(lo >> 4) & 15], hex[lo & 15]};
-
 			if (p > run)
 				wal2dbz_append(out, (const char *) run, p - run);
-			wal2dbz_append(out, buf, 12);
+			append_surrogate_pair(out, p);
 			p += 3;
 			run = p + 1;
 			continue;
@@ -86,7 +94,7 @@ json_append_string_len(StringInfo out, const char *str, int len)
 		run = p + 1;
 		if (esc == 'u')
 		{
-			char		buf[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+			char		buf[6] = {'\\', 'u', '0', '0', upper_hex[*p >> 4], upper_hex[*p & 15]};
 
 			wal2dbz_append(out, buf, 6);
 		}
@@ -107,6 +115,168 @@ void
 json_append_string(StringInfo out, const char *str)
 {
 	json_append_string_len(out, str, strlen(str));
+}
+
+/*
+ * Append one string of a jsonb document (a key or a string value) as it
+ * appears inside the JSON string of the document's text: quoted and escaped
+ * as escape_json() does for jsonb_out() (\b \f \n \r \t \" \\ and \u00xx in
+ * lower case), then escaped again as Jackson escapes that text, which only
+ * doubles the backslashes and escapes the quotes.
+ */
+static void
+append_jsonb_string(StringInfo out, const char *str, int len)
+{
+	static const char lower_hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *) str;
+	const unsigned char *end = p + len;
+	const unsigned char *run = p;
+
+	enlargeStringInfo(out, len + 4);
+	wal2dbz_append(out, "\\\"", 2);
+	for (; p < end; p++)
+	{
+		char		esc;
+
+		if (*p >= 0xF0 && end - p >= 4)
+		{
+			if (p > run)
+				wal2dbz_append(out, (const char *) run, p - run);
+			append_surrogate_pair(out, p);
+			p += 3;
+			run = p + 1;
+			continue;
+		}
+		if (*p >= 128 || (esc = json_escape[*p]) == 0)
+			continue;
+		if (p > run)
+			wal2dbz_append(out, (const char *) run, p - run);
+		run = p + 1;
+		if (esc == 'u')
+		{
+			char		buf[7] = {'\\', '\\', 'u', '0', '0', lower_hex[*p >> 4],
+			lower_hex[*p & 15]};
+
+			wal2dbz_append(out, buf, 7);
+		}
+		else if (esc == '"' || esc == '\\')
+		{
+			/* \" and \\ in the document's text: each character escaped */
+			char		buf[4] = {'\\', '\\', '\\', esc};
+
+			wal2dbz_append(out, buf, 4);
+		}
+		else
+		{
+			char		buf[3] = {'\\', '\\', esc};
+
+			wal2dbz_append(out, buf, 3);
+		}
+	}
+	if (p > run)
+		wal2dbz_append(out, (const char *) run, p - run);
+	wal2dbz_append(out, "\\\"", 2);
+}
+
+/* Append one scalar of a jsonb document, escaped as append_jsonb_string. */
+static void
+append_jsonb_scalar(StringInfo out, const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			appendStringInfoLiteral(out, "null");
+			break;
+		case jbvString:
+			append_jsonb_string(out, v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			{
+				/* digits, sign, point: nothing to escape */
+				char	   *num = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	  NumericGetDatum(v->val.numeric)));
+
+				appendStringInfoString(out, num);
+				pfree(num);
+			}
+			break;
+		case jbvBool:
+			if (v->val.boolean)
+				appendStringInfoLiteral(out, "true");
+			else
+				appendStringInfoLiteral(out, "false");
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+}
+
+/*
+ * Append a jsonb datum as a JSON string of its text, byte for byte what
+ * json_append_string(out, jsonb_out(value)) writes, in one pass and without
+ * building the text first: the walk and the separators are those of
+ * JsonbToCString() without indentation (", " between members and elements,
+ * ": " after keys; a top-level scalar without brackets).
+ */
+void
+json_append_jsonb(StringInfo out, Datum value)
+{
+	Jsonb	   *jb = DatumGetJsonbP(value);
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	bool		first = true;
+	bool		raw_scalar = false;
+
+	appendStringInfoCharMacro(out, '"');
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_ARRAY:
+				if (!first)
+					appendStringInfoLiteral(out, ", ");
+				if (v.val.array.rawScalar)
+					raw_scalar = true;
+				else
+					appendStringInfoCharMacro(out, '[');
+				first = true;
+				break;
+			case WJB_BEGIN_OBJECT:
+				if (!first)
+					appendStringInfoLiteral(out, ", ");
+				appendStringInfoCharMacro(out, '{');
+				first = true;
+				break;
+			case WJB_KEY:
+				if (!first)
+					appendStringInfoLiteral(out, ", ");
+				append_jsonb_scalar(out, &v);
+				appendStringInfoLiteral(out, ": ");
+				/* the value follows without a separator */
+				first = true;
+				break;
+			case WJB_VALUE:
+			case WJB_ELEM:
+				if (!first)
+					appendStringInfoLiteral(out, ", ");
+				append_jsonb_scalar(out, &v);
+				first = false;
+				break;
+			case WJB_END_ARRAY:
+				if (!raw_scalar)
+					appendStringInfoCharMacro(out, ']');
+				first = false;
+				break;
+			case WJB_END_OBJECT:
+				appendStringInfoCharMacro(out, '}');
+				first = false;
+				break;
+			case WJB_DONE:
+				break;
+		}
+	}
+	appendStringInfoCharMacro(out, '"');
 }
 
 /* Append a signed 64-bit integer without going through printf. */

@@ -1088,6 +1088,8 @@ wal2dbz_write_value(StringInfo out, const Wal2dbzType *type, Datum value,
 			}
 			else if (type->typid == UUIDOID)
 				write_uuid(out, DatumGetUUIDP(value));
+			else if (type->typid == JSONBOID)
+				json_append_jsonb(out, value);
 			else
 				json_append_string(out, OutputFunctionCall((FmgrInfo *) &type->outfunc,
 														   value));

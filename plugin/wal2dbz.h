@@ -357,6 +357,7 @@ extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
 /* json.c */
 extern void json_append_string(StringInfo out, const char *str);
 extern void json_append_string_len(StringInfo out, const char *str, int len);
+extern void json_append_jsonb(StringInfo out, Datum value);
 extern void json_append_java_double(StringInfo out, double value);
 extern void json_append_java_float(StringInfo out, float value);
 extern void json_append_plain_double(StringInfo out, double value);
