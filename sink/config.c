@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "topic_creation.h"
 
 /* how a property's value is checked */
 typedef enum PropType
@@ -1005,6 +1006,9 @@ sink_config_validate(SinkConfig *cfg)
 				continue;
 			}
 		}
+		/* topic.creation.*: topic_creation.c checks them, after this loop */
+		if (def == NULL && sink_topic_creation_property(p->name))
+			continue;
 		/* snapshot.select.statement.overrides.<table>: snapshot.c checks them */
 		if (def == NULL &&
 			strncmp(p->name, "snapshot.select.statement.overrides.", 36) == 0 &&
@@ -1019,6 +1023,9 @@ sink_config_validate(SinkConfig *cfg)
 		if (!check_value(def, p))
 			ok = false;
 	}
+
+	if (!sink_topic_creation_validate(cfg))
+		ok = false;
 
 	/*
 	 * Which stages run: the source stage unless only Kafka and ClickHouse

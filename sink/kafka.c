@@ -50,6 +50,7 @@
 #include "clock.h"
 #include "kafka.h"
 #include "log.h"
+#include "topic_creation.h"
 #include "wal2dbz_frame.h"
 
 /*
@@ -110,8 +111,7 @@ struct SinkKafka
 	SinkLsn    *lsn;			/* not owned */
 	SinkMetrics *metrics;		/* not owned */
 	SinkTopic  *topics[TOPIC_HASH_SIZE];
-	int			partitions;		/* topic.creation.default.partitions */
-	int			replication_factor;
+	SinkTopicCreation creation; /* topic.creation.*: how to create topics */
 	bool		failed;			/* fatal error or failed delivery */
 	bool		closing;		/* destroying: reports no longer matter */
 	uint64_t	delivery_errors;
@@ -574,8 +574,8 @@ sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
 	}
 	sk->lsn = lsn;
 	sk->metrics = metrics;
-	sk->partitions = cfg->topic_partitions;
-	sk->replication_factor = cfg->topic_replication_factor;
+	if (!sink_topic_creation_init(&sk->creation, cfg))
+		goto error;
 	sk->context_headers = cfg->extended_headers;
 	atomic_init(&sk->state, SINK_KAFKA_CONNECTING);
 	atomic_init(&sk->delivered_total, 0);
@@ -633,6 +633,7 @@ sink_kafka_new(const SinkConfig *cfg, SinkLsn *lsn, SinkMetrics *metrics)
 error:
 	if (sk->context_hdrs)
 		rd_kafka_headers_destroy(sk->context_hdrs);
+	sink_topic_creation_free(&sk->creation);
 	pthread_mutex_destroy(&sk->state_mutex);
 	pthread_mutex_destroy(&sk->probe_mutex);
 	pthread_cond_destroy(&sk->probe_cond);
@@ -725,7 +726,8 @@ no_answer(SinkKafka *sk, SinkTopic *topic, const char *what,
 }
 
 /*
- * Wait until every partition of a topic we just created can take records,
+ * Wait until every partition of a topic we just created (or, with
+ * topic.creation.enable=false, one that must exist) can take records,
  * for at most one attempt's length (TOPIC_WAITING after that, until the
  * topic's time is over).
  *
@@ -806,7 +808,9 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 		return TOPIC_INTERRUPTED;
 	if (npartitions == 0)
 		return no_answer(sk, topic,
-						 "created, but its partitions are not available yet",
+						 sk->creation.enabled ?
+						 "created, but its partitions are not available yet" :
+						 "not available, and topic.creation.enable is false: create it, or let the sink create it",
 						 rd_kafka_err2str(err));
 	sink_log_debug("topic \"%s\" has %d partition(s), all available",
 				   topic->name, npartitions);
@@ -814,8 +818,10 @@ wait_topic_ready(SinkKafka *sk, SinkTopic *topic)
 }
 
 /*
- * Create the topic through the Admin API with the configured partitions
- * and replication factor.  An existing topic is fine.  If the broker
+ * Create the topic through the Admin API with the partitions, replication
+ * factor and topic configurations of its topic.creation group (the first
+ * of topic.creation.groups whose patterns take it, else the default
+ * group).  An existing topic is fine, and keeps its settings.  If the broker
  * refuses for lack of rights, produce anyway (the topic may exist, or the
  * broker may create it) and try again later.  If no broker answers, the
  * attempt is TOPIC_WAITING until the topic's time is over: producing
@@ -831,9 +837,12 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 	rd_kafka_event_t *rkev = NULL;
 	int64_t		deadline = sink_mono_ms() + TOPIC_CREATE_TIMEOUT_MS;
 	TopicResult result = TOPIC_OK;
+	const SinkTopicGroup *group;
+	int			i;
 
-	newtopic = rd_kafka_NewTopic_new(topic->name, sk->partitions,
-									 sk->replication_factor,
+	group = sink_topic_creation_group(&sk->creation, topic->name);
+	newtopic = rd_kafka_NewTopic_new(topic->name, group->partitions,
+									 group->replication_factor,
 									 errstr, sizeof(errstr));
 	if (newtopic == NULL)
 	{
@@ -841,6 +850,15 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 					   errstr);
 		return TOPIC_FAILED;
 	}
+	for (i = 0; i < group->nsettings; i++)
+		if (rd_kafka_NewTopic_set_config(newtopic, group->settings[i].name,
+										 group->settings[i].value) != 0)
+		{
+			sink_log_error("could not create topic \"%s\": cannot set \"%s\"",
+						   topic->name, group->settings[i].name);
+			rd_kafka_NewTopic_destroy(newtopic);
+			return TOPIC_FAILED;
+		}
 	options = rd_kafka_AdminOptions_new(sk->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
 	rd_kafka_AdminOptions_set_request_timeout(options, TOPIC_CREATE_TIMEOUT_MS,
 											  errstr, sizeof(errstr));
@@ -909,7 +927,8 @@ create_topic(SinkKafka *sk, SinkTopic *topic)
 							   nresults == 1 && rd_kafka_topic_result_error_string(results[0]) ?
 							   rd_kafka_topic_result_error_string(results[0]) :
 							   rd_kafka_err2str(err));
-				sink_log_hint("Check \"topic.creation.default.partitions\" and \"topic.creation.default.replication.factor\" against the cluster, or create the topic yourself.");
+				sink_log_hint("Check the settings of topic creation group \"%s\" (topic.creation.%s.*) against the cluster, or create the topic yourself.",
+							  group->alias, group->alias);
 				result = TOPIC_FAILED;
 				break;
 		}
@@ -940,6 +959,8 @@ prepare_topic(SinkKafka *sk, SinkTopic *topic)
 		return TOPIC_WAITING;
 	if (topic->give_up_at_ms == 0)
 		topic->give_up_at_ms = give_up_time(sk);
+	if (!topic->created && !sk->creation.enabled)
+		topic->created = true;	/* topic.creation.enable=false: it must exist */
 	if (!topic->created)
 	{
 		if (sink_mono_ms() < topic->retry_at_ms)
@@ -1249,6 +1270,7 @@ sink_kafka_destroy(SinkKafka *sk)
 	pthread_mutex_destroy(&sk->probe_mutex);
 	pthread_cond_destroy(&sk->probe_cond);
 	sink_metrics_set_kafka(sk->metrics, SINK_KAFKA_OFF);
+	sink_topic_creation_free(&sk->creation);
 	free(sk->keybuf);
 	free(sk->bootstrap);
 	free(sk->logical_name);

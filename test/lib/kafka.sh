@@ -11,6 +11,8 @@
 #   kafka.sh restart DIR    stop, then start again on the same ports and the same data
 #   kafka.sh pause DIR      SIGSTOP the broker (simulates an unavailable broker)
 #   kafka.sh resume DIR     SIGCONT the broker
+#   kafka.sh configs DIR ARG...  Kafka's kafka-configs tool against the broker of DIR, e.g.
+#                           --describe --entity-type topics --entity-name T
 #
 # Environment: KAFKA_VERSION (default 4.1.1), WAL2DBZ_CACHE, KAFKA_HEAP_OPTS (default -Xmx512m),
 # KAFKA_START_TIMEOUT (seconds, default 90).
@@ -250,9 +252,23 @@ signal() {
   kill "-$sig" "$pid"
 }
 
+# Kafka's kafka-configs.sh (ConfigCommand), without the distribution's scripts
+configs() {
+  local dir=$1
+  shift
+  [[ -f $dir/bootstrap ]] || die "$dir has no broker (run start first)"
+  java -Xmx256m -XX:TieredStopAtLevel=1 \
+    "-Dlog4j2.configurationFile=$KHOME/config/log4j2-tools.properties" \
+    -cp "$LIB/*" kafka.admin.ConfigCommand --bootstrap-server "$(cat "$dir/bootstrap")" "$@"
+}
+
 cmd=${1:-}
 case $cmd in
   fetch) fetch ;;
+  configs)
+    [[ $# -ge 3 ]] || die "usage: kafka.sh configs DIR ARG..."
+    shift
+    configs "$@" ;;
   start|stop|restart|pause|resume)
     [[ $# -eq 2 ]] || die "usage: kafka.sh $cmd DIR"
     case $cmd in
@@ -262,5 +278,5 @@ case $cmd in
       pause) signal STOP "$2" ;;
       resume) signal CONT "$2" ;;
     esac ;;
-  *) die "usage: kafka.sh fetch | start DIR | stop DIR | restart DIR | pause DIR | resume DIR" ;;
+  *) die "usage: kafka.sh fetch | start DIR | stop DIR | restart DIR | pause DIR | resume DIR | configs DIR ARG..." ;;
 esac

@@ -178,6 +178,40 @@ expect_fail 1 "could not connect to the server" "snapshot properties accepted"
 run --config "$TMP/m.properties"
 expect_fail 1 'property "publication.name" is ignored' "publication.name accepted with a note"
 
+# Kafka Connect's topic creation (KIP-158): groups, patterns, topic configurations
+{ base; echo "topic.creation.default.cleanup.policy = compact"
+  echo "topic.creation.default.retention.ms = 604800000"
+  echo "topic.creation.groups = big"
+  echo "topic.creation.big.include = srv\\.public\\.big.*, srv\\.audit\\..*"
+  echo "topic.creation.big.exclude = srv\\.public\\.bigtmp"
+  echo "topic.creation.big.partitions = 12"
+  echo "topic.creation.big.max.message.bytes = 10485760"
+  echo "topic.creation.enable = true"; } >"$TMP/tc1.properties"
+run --config "$TMP/tc1.properties"
+expect_fail 1 "could not connect to the server" "topic.creation.* groups and topic configurations accepted"
+
+{ base; echo "topic.creation.default.retension.ms = 1000"; } >"$TMP/tc2.properties"
+run --config "$TMP/tc2.properties"
+expect_fail 1 'property "topic.creation.default.retension.ms": "retension.ms" is not a Kafka topic configuration' \
+	"a misspelled topic configuration is rejected by name"
+
+{ base; echo "topic.creation.other.partitions = 3"; } >"$TMP/tc3.properties"
+run --config "$TMP/tc3.properties"
+expect_fail 1 'is for the topic creation group "other", which "topic.creation.groups" does not list' \
+	"a group that topic.creation.groups does not list is rejected"
+
+{ base; echo "topic.creation.groups = big"; } >"$TMP/tc4.properties"
+run --config "$TMP/tc4.properties"
+expect_fail 1 'topic creation group "big" has no "topic.creation.big.include"' "a group needs its include patterns"
+
+{ base; echo "topic.creation.groups = big"; echo "topic.creation.big.include = srv.(big"; } >"$TMP/tc5.properties"
+run --config "$TMP/tc5.properties"
+expect_fail 1 'invalid pattern "srv.(big" in property "topic.creation.big.include"' "a bad topic pattern is rejected by name"
+
+{ base; echo "topic.creation.default.include = .*"; } >"$TMP/tc6.properties"
+run --config "$TMP/tc6.properties"
+expect_fail 1 'property "topic.creation.default.include" cannot be set' "the default group takes no patterns"
+
 # Kafka Connect JSON
 cat >"$TMP/n.json" <<EOC
 {
