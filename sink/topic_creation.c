@@ -77,35 +77,17 @@ is_topic_config(const char *name)
 	return false;
 }
 
+/* Is this alias (len bytes, not terminated) the default group's? */
+static bool
+is_default_group(const char *alias, size_t len)
+{
+	return len == strlen(DEFAULT_GROUP) && strncmp(alias, DEFAULT_GROUP, len) == 0;
+}
+
 bool
 sink_topic_creation_property(const char *name)
 {
 	return strncmp(name, PREFIX, PREFIX_LEN) == 0;
-}
-
-/*
- * Is alias one of the comma-separated names of list (spaces around each
- * ignored, as Kafka's list type)?
- */
-static bool
-list_has(const char *list, const char *alias, size_t alias_len)
-{
-	const char *p = list;
-
-	while (p && *p)
-	{
-		const char *end = strchr(p, ',');
-		const char *stop = end ? end : p + strlen(p);
-
-		while (p < stop && *p == ' ')
-			p++;
-		while (stop > p && stop[-1] == ' ')
-			stop--;
-		if ((size_t) (stop - p) == alias_len && strncmp(p, alias, alias_len) == 0)
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
 }
 
 /*
@@ -160,6 +142,33 @@ for_each_item(const char *list, ItemFn fn, void *arg)
 		p = end ? end + 1 : NULL;
 	}
 	return true;
+}
+
+typedef struct ItemSearch
+{
+	const char *wanted;
+	size_t		len;
+	bool		found;
+} ItemSearch;
+
+static bool
+item_is(const char *item, size_t len, void *arg)
+{
+	ItemSearch *is = arg;
+
+	if (len == is->len && strncmp(item, is->wanted, len) == 0)
+		is->found = true;
+	return !is->found;
+}
+
+/* Is alias one of the names of a comma-separated list? */
+static bool
+list_has(const char *list, const char *alias, size_t alias_len)
+{
+	ItemSearch	is = {alias, alias_len, false};
+
+	for_each_item(list, item_is, &is);
+	return is.found;
 }
 
 /* Parse -1 or 1..max. */
@@ -219,8 +228,7 @@ check_group_property(const SinkProp *prop, const char *groups)
 		sink_log_hint("Topic creation takes \"topic.creation.enable\", \"topic.creation.groups\" and \"topic.creation.<group>.<setting>\", where <group> is \"default\" or one of the groups.");
 		return false;
 	}
-	is_default = alias_len == strlen(DEFAULT_GROUP) &&
-		strncmp(rest, DEFAULT_GROUP, alias_len) == 0;
+	is_default = is_default_group(rest, alias_len);
 	key = dot + 1;
 	if (!is_default && (groups == NULL || !list_has(groups, rest, alias_len)))
 	{
@@ -288,7 +296,7 @@ check_listed_group(const char *item, size_t len, void *arg)
 	GroupCheck *gc = arg;
 	char		name[256];
 
-	if (len == strlen(DEFAULT_GROUP) && strncmp(item, DEFAULT_GROUP, len) == 0)
+	if (is_default_group(item, len))
 		return true;			/* always there */
 	snprintf(name, sizeof(name), PREFIX "%.*s.include", (int) len, item);
 	if (len > 200 || sink_config_get(gc->cfg, name) == NULL)
@@ -452,7 +460,7 @@ add_group(const char *item, size_t len, void *arg)
 	SinkTopicCreation *tc = gi->tc;
 	int			i;
 
-	if (len == strlen(DEFAULT_GROUP) && strncmp(item, DEFAULT_GROUP, len) == 0)
+	if (is_default_group(item, len))
 		return true;
 	for (i = 0; i < tc->ngroups; i++)
 		if (strlen(tc->groups[i].alias) == len &&
