@@ -74,6 +74,8 @@ static const PropDef prop_defs[] = {
 	{"database.sslkey", PT_STRING, 0, NULL, 0, 0},
 	/* pgjdbc's connectTimeout as Debezium passes it through: seconds, 0 none */
 	{"database.connectTimeout", PT_INT, 0, NULL, 0, 86400},
+	/* SQL run on each connection but the replication one (pgconn.c) */
+	{"database.initial.statements", PT_STRING, 0, NULL, 0, 0},
 
 	/* connector identity */
 	{"name", PT_STRING, 0, NULL, 0, 0},
@@ -204,9 +206,75 @@ static const struct
 	{"errors.log.include.messages", "record contents are never logged"},
 	{"config.action.reload", "a new configuration restarts the connector"},
 	{"header.converter", "the sink writes Debezium's headers itself"},
+	{"database.tcpKeepAlive", "libpq keeps TCP keepalives on (its keepalives=1)"},
+	{"schema.refresh.mode", "the plugin reads each table's columns with each change; there is no schema to refresh"},
+	{"custom.metric.tags", "/metrics labels its series by connector name"},
 };
 
 #define NUM_IGNORED_PROPS ((int) (sizeof(ignored_props) / sizeof(ignored_props[0])))
+
+/*
+ * Debezium properties whose default is what the sink does: accepted with
+ * that value (in any case), refused with any other, saying why, so that a
+ * configuration that asks for something else fails before it runs.
+ */
+static const struct
+{
+	const char *name;
+	const char *accepted;		/* '|'-separated */
+	const char *why;
+}			default_only_props[] = {
+	{"event.processing.failure.handling.mode", "fail",
+	"the sink stops at an event it cannot process, as \"fail\" does; it never skips one"},
+	{"errors.tolerance", "none",
+	"the sink stops at the first record Kafka does not take; it never skips one"},
+	{"flush.lsn.source", "true",
+	"the sink confirms to the slot what Kafka has acknowledged; that is how nothing is lost"},
+	{"topic.naming.strategy", "io.debezium.schema.DefaultTopicNamingStrategy",
+	"topics are <topic.prefix>.<schema>.<table>, as Debezium's default strategy names them"},
+	{"converters", "",
+	"custom converters are Java classes; the plugin encodes every type itself"},
+	{"field.name.adjustment.mode", "none",
+	"field names are written as PostgreSQL has them (Debezium's default)"},
+	{"schema.name.adjustment.mode", "none",
+	"schema names are written as they are (Debezium's default)"},
+	{"sanitize.field.names", "false",
+	"field names are written as PostgreSQL has them"},
+	{"snapshot.delay.ms", "0", "a snapshot starts at once"},
+	{"xmin.fetch.interval.ms", "0", "source blocks carry no xmin"},
+};
+
+#define NUM_DEFAULT_ONLY_PROPS ((int) (sizeof(default_only_props) / sizeof(default_only_props[0])))
+
+/*
+ * Debezium properties for record content the sink does not produce: any
+ * value is refused, naming what to do instead.  A name ending in '.' is a
+ * prefix (column.mask.with.12.chars).
+ */
+static const struct
+{
+	const char *name;
+	const char *why;
+}			unsupported_props[] = {
+	{"message.key.columns",
+	"keys are the primary key or the replica identity index; give the table the key you want as its replica identity (ALTER TABLE ... REPLICA IDENTITY USING INDEX)"},
+	{"column.propagate.source.type",
+	"schemas carry no __debezium.source.column.* parameters"},
+	{"datatype.propagate.source.type",
+	"schemas carry no __debezium.source.column.* parameters"},
+	{"column.mask.with.",
+	"columns are not masked; leave them out with column.exclude.list"},
+	{"column.mask.hash.",
+	"columns are not hashed; leave them out with column.exclude.list"},
+	{"column.truncate.to.",
+	"columns are not truncated; leave them out with column.exclude.list"},
+	{"signal.data.collection",
+	"signals (ad hoc and incremental snapshots) are not supported; snapshot.mode and snapshot.include.collection.list choose what a snapshot reads"},
+	{"incremental.snapshot.chunk.size",
+	"incremental snapshots are not supported; initial snapshots read in chunks of snapshot.chunk.size"},
+};
+
+#define NUM_UNSUPPORTED_PROPS ((int) (sizeof(unsupported_props) / sizeof(unsupported_props[0])))
 
 /*
  * "transforms" and "transforms.<name>.<property>": Debezium's single
@@ -796,6 +864,61 @@ enum_matches(const char *choices, const char *s)
 	return false;
 }
 
+/*
+ * A Debezium property that only takes its default here: check the value.
+ * Returns false when prop is one (so the caller moves on), after clearing
+ * *ok if the value asks for something else.
+ */
+static bool
+check_default_only(const SinkProp *prop, bool *ok)
+{
+	int			i;
+
+	for (i = 0; i < NUM_DEFAULT_ONLY_PROPS; i++)
+	{
+		if (strcmp(prop->name, default_only_props[i].name) != 0)
+			continue;
+		if (!enum_matches(default_only_props[i].accepted, prop->value) &&
+			!(default_only_props[i].accepted[0] == '\0' && prop->value[0] == '\0'))
+		{
+			sink_log_error("%s: property \"%s\" can only be \"%s\" in wal2dbz-sink, not \"%s\": %s",
+						   prop->origin, prop->name, default_only_props[i].accepted,
+						   prop->value, default_only_props[i].why);
+			sink_log_hint("Remove the property, or set it to \"%s\".",
+						  default_only_props[i].accepted);
+			*ok = false;
+		}
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A Debezium property for content the sink does not write: report it.
+ * Returns false when prop is one.
+ */
+static bool
+check_unsupported(const SinkProp *prop, bool *ok)
+{
+	int			i;
+
+	for (i = 0; i < NUM_UNSUPPORTED_PROPS; i++)
+	{
+		const char *name = unsupported_props[i].name;
+		size_t		len = strlen(name);
+		bool		prefix = name[len - 1] == '.';
+
+		if (prefix ? strncmp(prop->name, name, len) != 0 : strcmp(prop->name, name) != 0)
+			continue;
+		sink_log_error("%s: property \"%s\" is not supported by wal2dbz-sink: %s",
+					   prop->origin, prop->name, unsupported_props[i].why);
+		sink_log_hint("Remove the property.");
+		*ok = false;
+		return false;
+	}
+	return true;
+}
+
 /* Check skipped.operations: a comma list of c, u, d, t, or "none". */
 static bool
 valid_operations(const char *s)
@@ -990,6 +1113,12 @@ sink_config_validate(SinkConfig *cfg)
 		}
 		/* Debezium's transforms.* (the outbox router): the plugin checks them */
 		if (def == NULL && is_transform_property(p->name))
+			continue;
+		/* Debezium's properties whose default the sink follows */
+		if (def == NULL && !check_default_only(p, &ok))
+			continue;
+		/* and those for record content the sink does not write */
+		if (def == NULL && !check_unsupported(p, &ok))
 			continue;
 		/* Debezium's and Kafka Connect's knobs of machinery we do not have */
 		if (def == NULL)

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -147,6 +148,69 @@ connect_poll(PGconn *conn, int timeout_s)
 	}
 }
 
+/*
+ * Run database.initial.statements on a new connection, as Debezium runs
+ * them on each JDBC connection (not on the replication connection): split
+ * at ';', where ";;" stands for a semicolon inside a statement.  The first
+ * failure is logged with the statement's number and fails the connection.
+ */
+static bool
+run_initial_statements(const SinkConfig *cfg, PGconn *conn)
+{
+	const char *list = sink_config_get(cfg, "database.initial.statements");
+	char	   *stmt;
+	size_t		len = 0;
+	int			number = 0;
+	const char *p;
+	bool		ok = true;
+
+	if (list == NULL || list[0] == '\0')
+		return true;
+	stmt = malloc(strlen(list) + 1);
+	if (stmt == NULL)
+	{
+		sink_log_error("out of memory");
+		return false;
+	}
+	for (p = list;; p++)
+	{
+		if (*p == ';' && p[1] == ';')
+		{
+			stmt[len++] = ';';
+			p++;
+			continue;
+		}
+		if (*p != ';' && *p != '\0')
+		{
+			stmt[len++] = *p;
+			continue;
+		}
+		stmt[len] = '\0';
+		if (strspn(stmt, " \t\r\n") < len)
+		{
+			PGresult   *res = PQexec(conn, stmt);
+
+			number++;
+			if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+				PQresultStatus(res) != PGRES_TUPLES_OK)
+			{
+				const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+				sink_log_error("database.initial.statements: statement %d failed: %s",
+							   number, msg ? msg : PQerrorMessage(conn));
+				sink_log_hint("Fix the statement; statements are separated by ';', and ';;' is a semicolon inside one.");
+				ok = false;
+			}
+			PQclear(res);
+		}
+		len = 0;
+		if (*p == '\0' || !ok)
+			break;
+	}
+	free(stmt);
+	return ok;
+}
+
 /* Connect; see pgconn.h. */
 PGconn *
 sink_pg_connect(const SinkConfig *cfg, bool replication)
@@ -201,6 +265,11 @@ sink_pg_connect(const SinkConfig *cfg, bool replication)
 		return NULL;
 	}
 	if (!connect_poll(conn, timeout_s))
+	{
+		PQfinish(conn);
+		return NULL;
+	}
+	if (!replication && !run_initial_statements(cfg, conn))
 	{
 		PQfinish(conn);
 		return NULL;

@@ -27,6 +27,7 @@
  * connection is a database-specific walsender (replication=database).
  * The attempt gives up after database.connectTimeout seconds (default
  * 10, 0: never), and as soon as the flag of sink_pg_set_interrupt() is set.
+ * Other connections run database.initial.statements first.
  *
  * @returns an open connection the caller must PQfinish(), or NULL after
  *          logging PQerrorMessage().

@@ -178,6 +178,30 @@ expect_fail 1 "could not connect to the server" "snapshot properties accepted"
 run --config "$TMP/m.properties"
 expect_fail 1 'property "publication.name" is ignored' "publication.name accepted with a note"
 
+# Debezium properties: those at the default the sink follows are accepted,
+# other values and unsupported record features are refused by name
+{ base; echo "event.processing.failure.handling.mode = fail"; echo "errors.tolerance = none"
+  echo "topic.naming.strategy = io.debezium.schema.DefaultTopicNamingStrategy"
+  echo "schema.name.adjustment.mode = none"; echo "database.tcpKeepAlive = true"
+  echo "schema.refresh.mode = columns_diff"
+  echo "database.initial.statements = SET search_path = public;; SELECT 1"; } >"$TMP/d1.properties"
+run --config "$TMP/d1.properties"
+expect_fail 1 "could not connect to the server" "Debezium's defaults and no-op properties accepted"
+if grep -qF 'property "schema.refresh.mode" has no effect in wal2dbz-sink' "$TMP/err"; then
+	ok "a no-op property gets a note"; else not_ok "a no-op property gets a note"; fi
+
+{ base; echo "event.processing.failure.handling.mode = skip"; } >"$TMP/d2.properties"
+run --config "$TMP/d2.properties"
+expect_fail 1 'property "event.processing.failure.handling.mode" can only be "fail" in wal2dbz-sink, not "skip"' \
+	"a value other than the default the sink follows is refused"
+
+{ base; echo "message.key.columns = public.t:a"; echo "column.mask.with.10.chars = public.t.c"; } >"$TMP/d3.properties"
+run --config "$TMP/d3.properties"
+expect_fail 1 'property "message.key.columns" is not supported by wal2dbz-sink: keys are the primary key or the replica identity index' \
+	"message.key.columns is refused with what to do instead"
+if grep -qF 'property "column.mask.with.10.chars" is not supported' "$TMP/err"; then
+	ok "column.mask.with.* refused by name"; else not_ok "column.mask.with.* refused by name"; fi
+
 # Kafka Connect's topic creation (KIP-158): groups, patterns, topic configurations
 { base; echo "topic.creation.default.cleanup.policy = compact"
   echo "topic.creation.default.retention.ms = 604800000"

@@ -22,7 +22,9 @@
 #    after the slot was invalidated (max_slot_wal_keep_size), initial
 #    refuses it and when_needed recreates it and snapshots.
 # 6. initial_only: a snapshot through a temporary slot, exit 0, no slot left;
-#    snapshot.include.collection.list and snapshot.select.statement.overrides.
+#    snapshot.include.collection.list and snapshot.select.statement.overrides;
+#    database.initial.statements on the snapshot's connections, a failing
+#    one stopping the sink.
 # 0 and 7. "check" reports what snapshots need: the extension (installed, of
 #    the sink's version, callable by the role) and the state table
 #    (creatable, then readable and writable by the role).
@@ -249,6 +251,32 @@ sink_bg "$WORK/only.properties"
 sink_wait 60
 check '[[ $rc -eq 0 ]] && grep -q "the snapshot was completed before" "$WORK/sink.err"' \
 	"initial_only: a second start has nothing to do"
+
+# --- 6b. database.initial.statements: on each connection but the replication one
+psql -c "CREATE TABLE public.init_log (setting text, pid int)" >/dev/null
+write_props "$WORK/init.properties" iinit iinit_slot \
+	"table.include.list=public\\.other" "snapshot.mode=initial_only" \
+	"database.initial.statements=SET application_name = 'init;;stmt'; INSERT INTO public.init_log SELECT current_setting('application_name'), pg_backend_pid()"
+sink_bg "$WORK/init.properties"
+sink_wait 60
+check '[[ $rc -eq 0 && $(sql "SELECT count(*) FROM public.init_log") -ge 1 ]]' \
+	"initial statements ran on the snapshot's connections ($(sql "SELECT count(*) FROM public.init_log") rows)" || diag "$WORK/sink.err"
+check '[[ $(sql "SELECT min(setting) || count(DISTINCT setting) FROM public.init_log") == "init;stmt1" ]]' \
+	"statements split at ';', ';;' a semicolon inside one"
+dump iinit "$WORK/kafka6b.jsonl"
+check '[[ $(count_ops "$WORK/kafka6b.jsonl" iinit.public.other) -eq $(sql "SELECT count(*) FROM public.other") ]]' \
+	"and the snapshot read every row"
+write_props "$WORK/init-bad.properties" ibad ibad_slot \
+	"table.include.list=public\\.other" "snapshot.mode=initial_only" \
+	"database.initial.statements=SET search_path = public; SELECT no_such_function()"
+lines=$(wc -l <"$WORK/sink.err")
+sink_bg "$WORK/init-bad.properties"
+sink_wait 60
+check '[[ $rc -ne 0 ]] && grep -q "error: database.initial.statements: statement 2 failed: function no_such_function() does not exist" "$WORK/sink.err"' \
+	"a failing initial statement stops the sink, naming it" || diag "$WORK/sink.err"
+# its errors were expected: moved out of sink.err, which must hold none at the end
+tail -n +$((lines + 1)) "$WORK/sink.err" >"$WORK/init-bad.err"
+sed -i "$((lines + 1)),\$d" "$WORK/sink.err"
 
 # --- 7. check, with the extension and the state table
 run_check ready "$WORK/check.properties"
