@@ -287,6 +287,62 @@ is_transform_property(const char *name)
 	return strcmp(name, "transforms") == 0 || strncmp(name, "transforms.", 11) == 0;
 }
 
+#define EVENT_ROUTER_CLASS "io.debezium.transforms.outbox.EventRouter"
+
+/*
+ * The transforms a configuration names must be the Outbox Event Router,
+ * the one the plugin implements; its other properties the plugin checks
+ * when it starts.  Any other transform (ExtractNewRecordState,
+ * RegexRouter, ...) is refused here, before anything connects.
+ */
+static bool
+check_transforms(const SinkConfig *cfg)
+{
+	const SinkProp *transforms = sink_config_find(cfg, "transforms");
+	const char *list = transforms ? transforms->value : NULL;
+	char	   *copy;
+	char	   *tok;
+	char	   *save = NULL;
+	bool		ok = true;
+
+	if (list == NULL)
+		return true;
+	copy = strdup(list);
+	if (copy == NULL)
+	{
+		sink_log_error("out of memory");
+		return false;
+	}
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+	{
+		char		name[300];
+		const SinkProp *type;
+
+		snprintf(name, sizeof(name), "transforms.%s.type", tok);
+		type = sink_config_find(cfg, name);
+		if (type == NULL)
+		{
+			sink_log_error("%s: transform \"%s\" has no \"%s\"", transforms->origin,
+						   tok, name);
+			sink_log_hint("Set it to \"%s\", the transform wal2dbz implements.",
+						  EVENT_ROUTER_CLASS);
+			ok = false;
+		}
+		else if (strcmp(type->value, EVENT_ROUTER_CLASS) != 0)
+		{
+			sink_log_error("%s: transform \"%s\" of type \"%s\" is not supported: the only transform wal2dbz implements is the Outbox Event Router (%s)",
+						   type->origin, tok, type->value, EVENT_ROUTER_CLASS);
+			if (strcmp(type->value, "io.debezium.transforms.ExtractNewRecordState") == 0)
+				sink_log_hint("Records keep Debezium's change event envelope; to land rows in ClickHouse, the sink's ClickHouse stage (clickhouse.url) reads the envelopes itself.  Remove the transform.");
+			else
+				sink_log_hint("Remove the transform from \"transforms\" and its transforms.%s.* properties.", tok);
+			ok = false;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
 /* Look up a known property. */
 static const PropDef *
 find_def(const char *name)
@@ -1154,6 +1210,8 @@ sink_config_validate(SinkConfig *cfg)
 	}
 
 	if (!sink_topic_creation_validate(cfg))
+		ok = false;
+	if (!check_transforms(cfg))
 		ok = false;
 
 	/*

@@ -202,6 +202,19 @@ expect_fail 1 'property "message.key.columns" is not supported by wal2dbz-sink: 
 if grep -qF 'property "column.mask.with.10.chars" is not supported' "$TMP/err"; then
 	ok "column.mask.with.* refused by name"; else not_ok "column.mask.with.* refused by name"; fi
 
+{ base; echo "transforms = unwrap"
+  echo "transforms.unwrap.type = io.debezium.transforms.ExtractNewRecordState"; } >"$TMP/x1.properties"
+run --config "$TMP/x1.properties"
+expect_fail 1 'transform "unwrap" of type "io.debezium.transforms.ExtractNewRecordState" is not supported' \
+	"a transform other than the Outbox Event Router is refused before connecting"
+{ base; echo "transforms = outbox"; } >"$TMP/x2.properties"
+run --config "$TMP/x2.properties"
+expect_fail 1 'transform "outbox" has no "transforms.outbox.type"' "a transform needs its type"
+{ base; echo "transforms = outbox"
+  echo "transforms.outbox.type = io.debezium.transforms.outbox.EventRouter"; } >"$TMP/x3.properties"
+run --config "$TMP/x3.properties"
+expect_fail 1 "could not connect to the server" "the Outbox Event Router is accepted"
+
 # Kafka Connect's topic creation (KIP-158): groups, patterns, topic configurations
 { base; echo "topic.creation.default.cleanup.policy = compact"
   echo "topic.creation.default.retention.ms = 604800000"
