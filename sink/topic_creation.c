@@ -19,7 +19,8 @@
  * to the default group's; its topic configurations are its own only, as in
  * Kafka Connect's TopicCreationGroup.  Patterns match whole topic names
  * (Java's Pattern.matches); they are POSIX extended expressions here, which
- * agree with Java's for the usual names, dots, classes and alternations.
+ * agree with Java's for the usual names, dots, classes and alternations;
+ * Java's own syntax (\d, \p{...}, (?i), ...) is refused, not misread.
  *
  * Topic configuration names are checked against Kafka 4.1's TopicConfig
  * (and the two replication throttles), so that a typo is reported before
@@ -98,8 +99,33 @@ static bool
 compile_pattern(regex_t *re, const char *pattern, size_t len,
 				char *errbuf, size_t errlen)
 {
-	char	   *anchored = malloc(len + 5);
+	char	   *anchored;
 	int			rc;
+	size_t		i;
+
+	/*
+	 * Java syntax that POSIX reads differently, or as a plain letter
+	 * (glibc takes \d for "d"): refused rather than matched wrongly.
+	 */
+	for (i = 0; i + 1 < len; i++)
+	{
+		if (pattern[i] == '\\' && strchr("dDpPhHvVRQEzZAGbBX", pattern[i + 1]))
+		{
+			snprintf(errbuf, errlen,
+					 "\"\\%c\" is Java regular expression syntax that POSIX expressions do not have (for \\d write [0-9])",
+					 pattern[i + 1]);
+			return false;
+		}
+		if (pattern[i] == '\\')
+			i++;				/* an escaped character, whatever it is */
+		else if (pattern[i] == '(' && pattern[i + 1] == '?')
+		{
+			snprintf(errbuf, errlen,
+					 "\"(?\" groups and flags are Java regular expression syntax that POSIX expressions do not have");
+			return false;
+		}
+	}
+	anchored = malloc(len + 5);
 
 	if (anchored == NULL)
 	{

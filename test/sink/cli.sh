@@ -245,6 +245,11 @@ expect_fail 1 'topic creation group "big" has no "topic.creation.big.include"' "
 run --config "$TMP/tc5.properties"
 expect_fail 1 'invalid pattern "srv.(big" in property "topic.creation.big.include"' "a bad topic pattern is rejected by name"
 
+{ base; echo "topic.creation.groups = big"; echo "topic.creation.big.include = (?i)srv.*"; } >"$TMP/tc7.properties"
+run --config "$TMP/tc7.properties"
+expect_fail 1 'Java regular expression syntax that POSIX expressions do not have' \
+	"Java-only pattern syntax is refused rather than misread"
+
 { base; echo "topic.creation.default.include = .*"; } >"$TMP/tc6.properties"
 run --config "$TMP/tc6.properties"
 expect_fail 1 'property "topic.creation.default.include" cannot be set' "the default group takes no patterns"
