@@ -24,7 +24,7 @@ valgrind --quiet --num-callers=30 --log-file="$WORK/valgrind.log" \
 SELECT pg_create_logical_replication_slot('vg', 'wal2dbz');
 CREATE TABLE vt (id int PRIMARY KEY, n numeric(10,2), v numeric, t text, ts timestamptz, a int[], j jsonb, b bytea, iv interval, f float8, big text);
 ALTER TABLE vt ALTER COLUMN big SET STORAGE EXTERNAL;
-INSERT INTO vt SELECT i, i/3.0, i*1.5, 'x'||i, now(), ARRAY[i,i+1], jsonb_build_object('k',i), '\x0102', '1 day', i/7.0, repeat(md5(i::text), 100) FROM generate_series(1,200) i;
+INSERT INTO vt SELECT i, i/3.0, i*1.5, 'x'||i, now(), ARRAY[i,i+1], jsonb_build_object('k',i,'a',jsonb_build_array(E'q"\\\\',i/3.0,true,null,'{}'::jsonb,jsonb_build_object('n',E'\n\x01😀'))), '\x0102', '1 day', i/7.0, repeat(md5(i::text), 100) FROM generate_series(1,200) i;
 UPDATE vt SET t = 'u' WHERE id % 2 = 0;
 UPDATE vt SET id = id + 1000 WHERE id = 5;
 DELETE FROM vt WHERE id % 3 = 0;
