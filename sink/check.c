@@ -33,6 +33,7 @@
 #include "log.h"
 #include "pgconn.h"
 #include "snapshot.h"
+#include "topic_creation.h"
 
 /* how long Kafka has to answer the metadata request */
 #define KAFKA_PROBE_TIMEOUT_MS	10000
@@ -653,15 +654,73 @@ done:
 	filter_free(&sex);
 }
 
-/* Kafka: metadata within a timeout. */
+/*
+ * Topic creation against the cluster: a replication factor above the
+ * number of brokers, or min.insync.replicas above the replication factor
+ * (every acks=all produce would fail), would only show at the first
+ * record of a new table, possibly much later.
+ */
+static void
+check_topic_creation(CheckState *cs, int nbrokers)
+{
+	SinkTopicCreation tc;
+	int			nproblems = 0;
+	int			i;
+	int			j;
+
+	if (!sink_topic_creation_init(&tc, cs->cfg))
+		return;
+	if (!tc.enabled)
+	{
+		sink_check_report("OK", "topic creation", NULL,
+						  "off (topic.creation.enable=false): every topic must exist, or the brokers create it with their defaults");
+		sink_topic_creation_free(&tc);
+		return;
+	}
+	for (i = 0; i < tc.ngroups; i++)
+	{
+		const SinkTopicGroup *g = &tc.groups[i];
+
+		if (g->replication_factor > nbrokers)
+		{
+			sink_check_report("FAIL", "topic creation",
+							  "lower it to the number of brokers, or -1 for the brokers' default",
+							  "group \"%s\" asks for replication factor %d (topic.creation.%s.replication.factor), the cluster has %d broker(s)",
+							  g->alias, g->replication_factor, g->alias, nbrokers);
+			nproblems++;
+		}
+		for (j = 0; j < g->nsettings; j++)
+			if (strcmp(g->settings[j].name, "min.insync.replicas") == 0 &&
+				g->replication_factor > 0 &&
+				atoi(g->settings[j].value) > g->replication_factor)
+			{
+				sink_check_report("FAIL", "topic creation",
+								  "every produce with acks=all would fail: lower topic.creation.<group>.min.insync.replicas",
+								  "group \"%s\" sets min.insync.replicas %s above its replication factor %d",
+								  g->alias, g->settings[j].value, g->replication_factor);
+				nproblems++;
+			}
+	}
+	if (nproblems == 0)
+		sink_check_report("OK", "topic creation", NULL,
+						  "%d group(s) fit the cluster's %d broker(s)", tc.ngroups, nbrokers);
+	sink_topic_creation_free(&tc);
+}
+
+/* Kafka: metadata within a timeout, then what topic creation asks of it. */
 static void
 check_kafka(CheckState *cs)
 {
 	char		detail[1024];
+	int			nbrokers = 0;
 
 	if (sink_kafka_probe(cs->cfg, KAFKA_PROBE_TIMEOUT_MS, detail,
-						 sizeof(detail)))
+						 sizeof(detail), &nbrokers))
+	{
 		sink_check_report("OK", "kafka", NULL, "%s", detail);
+		if (cs->cfg->source_stage)
+			check_topic_creation(cs, nbrokers);
+	}
 	else
 		sink_check_report("FAIL", "kafka",
 						  "check kafka.bootstrap.servers and that the brokers are running",

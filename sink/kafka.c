@@ -1280,7 +1280,7 @@ sink_kafka_destroy(SinkKafka *sk)
 /* Ask the cluster for metadata, for "check". */
 bool
 sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
-				 size_t detaillen)
+				 size_t detaillen, int *nbrokers)
 {
 	rd_kafka_conf_t *conf = sink_kafka_conf_new(cfg);
 	rd_kafka_t *rk;
@@ -1309,6 +1309,7 @@ sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
 		rd_kafka_destroy(rk);
 		return false;
 	}
+	*nbrokers = md->broker_cnt;
 	snprintf(detail, detaillen, "%d broker(s) at %s, %d topic(s)",
 			 md->broker_cnt,
 			 sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers"),

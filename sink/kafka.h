@@ -113,10 +113,11 @@ extern void sink_kafka_destroy(SinkKafka *sk);
 
 /**
  * @brief Ask the cluster for its metadata, for "check".
- * @returns true if it answered within \p timeout_ms; \p detail says what it
- *          answered or why not.
+ * @returns true if it answered within \p timeout_ms, with its number of
+ *          brokers in \p nbrokers; \p detail says what it answered or why
+ *          not.
  */
 extern bool sink_kafka_probe(const SinkConfig *cfg, int timeout_ms,
-							 char *detail, size_t detaillen);
+							 char *detail, size_t detaillen, int *nbrokers);
 
 #endif							/* SINK_KAFKA_H */

@@ -5,6 +5,9 @@
 #	  Topics the sink creates, and records too large for them, against a
 #	  real PostgreSQL 15 and a real Kafka broker.
 #
+#   - "check" against the cluster: the groups fit its one broker; a
+#     replication factor above it, or min.insync.replicas above the
+#     replication factor, is a FAIL line naming the group
 #   - Kafka Connect's topic.creation.* (KIP-158): the default group's
 #     partitions and topic configurations, and a named group, chosen by
 #     its include and exclude patterns, with its own; read back with
@@ -76,6 +79,19 @@ partitions_of() {
 records() {
 	kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -Z -f '%k\t%S\n' 2>>"$WORK/kcat.err"
 }
+
+# --- check: what topic creation asks of the cluster ----------------------
+"$SINK" check --config "$WORK/sink.properties" >"$WORK/check-ok.out" 2>&1
+check 'grep -q "^OK topic creation: 2 group(s) fit the cluster.s 1 broker(s)" "$WORK/check-ok.out"' \
+	"check: the two groups fit the one broker" || diag "$WORK/check-ok.out"
+write_props "$WORK/bad.properties" postgres bad bad_slot \
+	"topic.creation.groups=big" 'topic.creation.big.include=bad\.public\.big.*' \
+	"topic.creation.big.replication.factor=3" "topic.creation.default.min.insync.replicas=2" \
+	"http.port=0"	# write_props gives the default group replication factor 1
+"$SINK" check --config "$WORK/bad.properties" >"$WORK/check-bad.out" 2>&1
+check 'grep -q "^FAIL topic creation: group \"big\" asks for replication factor 3 (topic.creation.big.replication.factor), the cluster has 1 broker(s)" "$WORK/check-bad.out" &&
+	grep -q "^FAIL topic creation: group \"default\" sets min.insync.replicas 2 above its replication factor 1" "$WORK/check-bad.out"' \
+	"check: FAIL for a replication factor above the brokers and min.insync.replicas above it" || diag "$WORK/check-bad.out"
 
 # --- topic creation ------------------------------------------------------
 sink_start sink "$WORK/sink.properties"
