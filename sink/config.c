@@ -679,11 +679,77 @@ env_name_for(const char *prop, char *buf, size_t buflen)
 	buf[n] = '\0';
 }
 
+/* Lower-case s into buf with underscores as dots (KAFKA_LINGER_MS: linger.ms). */
+static void
+dotted_lower(const char *s, char *buf, size_t buflen)
+{
+	size_t		n = 0;
+
+	for (; *s && n + 1 < buflen; s++)
+		buf[n++] = *s == '_' ? '.' : (char) tolower((unsigned char) *s);
+	buf[n] = '\0';
+}
+
+/*
+ * The topic.creation.* property a variable WAL2DBZ_TOPIC_CREATION_<rest>
+ * names: ENABLE, GROUPS, DEFAULT_<setting>, or <GROUP>_<setting> for a
+ * group of topic.creation.groups (from the file, or from the variable
+ * WAL2DBZ_TOPIC_CREATION_GROUPS).  Settings are Kafka's dotted names, so
+ * underscores become dots.  False if rest names none of these.
+ */
+static bool
+topic_creation_env(const SinkConfig *cfg, char **envp, const char *rest,
+				   char *propname, size_t len)
+{
+	const char *groups = sink_config_get(cfg, "topic.creation.groups");
+	char	  **env;
+	char	   *copy;
+	char	   *tok;
+	char	   *save = NULL;
+	bool		found = false;
+	char		setting[192];
+
+	if (strcmp(rest, "ENABLE") == 0 || strcmp(rest, "GROUPS") == 0)
+	{
+		snprintf(propname, len, "topic.creation.%s", strcmp(rest, "ENABLE") == 0 ? "enable" : "groups");
+		return true;
+	}
+	if (strncmp(rest, "DEFAULT_", 8) == 0 && rest[8] != '\0')
+	{
+		dotted_lower(rest + 8, setting, sizeof(setting));
+		snprintf(propname, len, "topic.creation.default.%s", setting);
+		return true;
+	}
+	for (env = envp; env && *env; env++)
+		if (strncmp(*env, SINK_ENV_PREFIX "TOPIC_CREATION_GROUPS=", 30) == 0)
+			groups = *env + 30;
+	if (groups == NULL || (copy = strdup(groups)) == NULL)
+		return false;
+	for (tok = strtok_r(copy, ", ", &save); tok && !found; tok = strtok_r(NULL, ", ", &save))
+	{
+		char		upper[64];
+		size_t		glen;
+
+		env_name_for(tok, upper, sizeof(upper));	/* WAL2DBZ_<GROUP> */
+		glen = strlen(upper) - strlen(SINK_ENV_PREFIX);
+		if (strncmp(rest, upper + strlen(SINK_ENV_PREFIX), glen) == 0 &&
+			rest[glen] == '_' && rest[glen + 1] != '\0')
+		{
+			dotted_lower(rest + glen + 1, setting, sizeof(setting));
+			snprintf(propname, len, "topic.creation.%.40s.%s", tok, setting);
+			found = true;
+		}
+	}
+	free(copy);
+	return found;
+}
+
 /*
  * Apply WAL2DBZ_* overrides.  A variable names a known property, a property
- * already in the file, or (WAL2DBZ_KAFKA_*) a librdkafka property, whose
- * name is the rest lower-cased with underscores as dots.  Anything else is
- * reported and ignored: the WAL2DBZ_ namespace may be shared with scripts.
+ * already in the file, (WAL2DBZ_KAFKA_*) a librdkafka property, whose name
+ * is the rest lower-cased with underscores as dots, or (WAL2DBZ_TOPIC_
+ * CREATION_*) a topic creation setting.  Anything else is reported and
+ * ignored: the WAL2DBZ_ namespace may be shared with scripts.
  */
 bool
 sink_config_apply_env(SinkConfig *cfg, char **envp)
@@ -737,14 +803,15 @@ sink_config_apply_env(SinkConfig *cfg, char **envp)
 		if (!found && strncmp(varname, SINK_ENV_PREFIX "KAFKA_",
 							  strlen(SINK_ENV_PREFIX "KAFKA_")) == 0)
 		{
-			const char *p = varname + strlen(SINK_ENV_PREFIX);
-			size_t		n = 0;
-
-			for (; *p && n + 1 < sizeof(propname); p++)
-				propname[n++] = *p == '_' ? '.' : (char) tolower((unsigned char) *p);
-			propname[n] = '\0';
+			dotted_lower(varname + strlen(SINK_ENV_PREFIX), propname,
+						 sizeof(propname));
 			found = true;
 		}
+		if (!found && strncmp(varname, SINK_ENV_PREFIX "TOPIC_CREATION_",
+							  strlen(SINK_ENV_PREFIX "TOPIC_CREATION_")) == 0)
+			found = topic_creation_env(cfg, envp,
+									   varname + strlen(SINK_ENV_PREFIX "TOPIC_CREATION_"),
+									   propname, sizeof(propname));
 		if (!found)
 		{
 			sink_log_warning("ignoring environment variable %s: it does not name a property",

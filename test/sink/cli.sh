@@ -297,6 +297,16 @@ WAL2DBZ_TOMBSTONES_ON_DELETE=perhaps run --config "$TMP/a.properties"
 expect_fail 1 'environment variable WAL2DBZ_TOMBSTONES_ON_DELETE: invalid value "perhaps"' "environment overrides the file, errors name the variable"
 WAL2DBZ_KAFKA_NO_SUCH=1 run --config "$TMP/a.properties"
 expect_fail 1 'environment variable WAL2DBZ_KAFKA_NO_SUCH: property "kafka.no.such"' "WAL2DBZ_KAFKA_* goes to librdkafka"
+WAL2DBZ_TOPIC_CREATION_DEFAULT_CLEANUP_POLICY=compact WAL2DBZ_TOPIC_CREATION_DEFAULT_MAX_MESSAGE_BYTES=2097152 \
+	run --config "$TMP/a.properties"
+expect_fail 1 "could not connect to the server" "WAL2DBZ_TOPIC_CREATION_DEFAULT_* set topic configurations"
+WAL2DBZ_TOPIC_CREATION_DEFAULT_RETENSION_MS=1 run --config "$TMP/a.properties"
+expect_fail 1 'environment variable WAL2DBZ_TOPIC_CREATION_DEFAULT_RETENSION_MS: property "topic.creation.default.retension.ms": "retension.ms" is not a Kafka topic configuration' \
+	"a misspelled topic configuration in the environment is refused by name"
+WAL2DBZ_TOPIC_CREATION_GROUPS=big WAL2DBZ_TOPIC_CREATION_BIG_INCLUDE='srv[.]public[.]big.*' \
+	WAL2DBZ_TOPIC_CREATION_BIG_PARTITIONS=0 run --config "$TMP/a.properties"
+expect_fail 1 'invalid value "0" for property "topic.creation.big.partitions"' \
+	"WAL2DBZ_TOPIC_CREATION_<GROUP>_* names a group of WAL2DBZ_TOPIC_CREATION_GROUPS"
 
 # worker mode: the worker file is checked before anything listens
 printf 'rest.port=0\n' >"$TMP/w1.properties"
