@@ -723,7 +723,7 @@ check_kafka(CheckState *cs)
 	}
 	else
 		sink_check_report("FAIL", "kafka",
-						  "check kafka.bootstrap.servers and that the brokers are running",
+						  "check kafka.bootstrap.servers, the kafka.security.protocol, kafka.sasl.* and kafka.ssl.* settings, and that the brokers are running",
 						  "%s", detail);
 }
 

@@ -1277,6 +1277,21 @@ sink_kafka_destroy(SinkKafka *sk)
 	free(sk);
 }
 
+/*
+ * The probe's error callback: keep the client's last error (a refused
+ * SASL login, a failed TLS handshake) for the FAIL line, which says more
+ * than the metadata request's "transport failure".
+ */
+static void
+probe_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	char	   *last = opaque;
+
+	(void) rk;
+	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		snprintf(last, 512, "%s", reason);
+}
+
 /* Ask the cluster for metadata, for "check". */
 bool
 sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
@@ -1287,12 +1302,16 @@ sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err;
 	char		errstr[512];
+	char		last_error[512] = "";
 
 	if (conf == NULL)
 	{
 		snprintf(detail, detaillen, "invalid kafka.* configuration");
 		return false;
 	}
+	rd_kafka_conf_set_opaque(conf, last_error);
+	rd_kafka_conf_set_error_cb(conf, probe_error_cb);
+	rd_kafka_conf_set_log_cb(conf, log_cb);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (rk == NULL)
 	{
@@ -1303,9 +1322,10 @@ sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
 	err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 	{
+		rd_kafka_poll(rk, 0);	/* serve the error events: last_error */
 		snprintf(detail, detaillen, "no metadata from %s within %d ms: %s",
 				 sink_config_get(cfg, SINK_KAFKA_PREFIX "bootstrap.servers"),
-				 timeout_ms, rd_kafka_err2str(err));
+				 timeout_ms, last_error[0] ? last_error : rd_kafka_err2str(err));
 		rd_kafka_destroy(rk);
 		return false;
 	}

@@ -15,7 +15,8 @@
 #                           --describe --entity-type topics --entity-name T
 #
 # Environment: KAFKA_VERSION (default 4.1.1), WAL2DBZ_CACHE, KAFKA_HEAP_OPTS (default -Xmx512m),
-# KAFKA_START_TIMEOUT (seconds, default 90).
+# KAFKA_START_TIMEOUT (seconds, default 90), KAFKA_SASL_SSL="PEM USER PASSWORD" (start: a
+# SASL_SSL listener as well, address in DIR/bootstrap_sasl_ssl; see start()).
 # Logs: DIR/logs/server.log (log4j2), DIR/logs/kafka.out (JVM stdout/stderr).
 set -euo pipefail
 
@@ -183,18 +184,26 @@ start() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   if pid_of "$dir" >/dev/null; then die "a broker is already running for $dir"; fi
-  read -r port cport < <(free_ports 2)
+  read -r port cport sport < <(free_ports 3)
   rm -rf "$dir/data" "$dir/logs"
   mkdir -p "$dir/data" "$dir/logs"
+  local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  local advertised="PLAINTEXT://127.0.0.1:$port"
+  local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  if [[ -n ${KAFKA_SASL_SSL:-} ]]; then
+    listeners+=",SASL_SSL://127.0.0.1:$sport"
+    advertised+=",SASL_SSL://127.0.0.1:$sport"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -207,6 +216,19 @@ group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=2
 PROPS
+  if [[ -n ${KAFKA_SASL_SSL:-} ]]; then
+    # KAFKA_SASL_SSL="PEM USER PASSWORD": a SASL_SSL listener too, its key and certificate
+    # chain in the PEM file (unencrypted PKCS#8 key first), SASL/PLAIN with one user
+    local pem user password
+    read -r pem user password <<<"$KAFKA_SASL_SSL"
+    cat >> "$dir/server.properties" <<PROPS
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$password";
+ssl.keystore.type=PEM
+ssl.keystore.location=$pem
+PROPS
+    echo "127.0.0.1:$sport" > "$dir/bootstrap_sasl_ssl"
+  fi
   echo "127.0.0.1:$port" > "$dir/bootstrap"
   tools=(-Xmx256m -XX:TieredStopAtLevel=1 "-Dlog4j2.configurationFile=$KHOME/config/log4j2-tools.properties")
   # Cluster id: base64url of a random UUID, as Kafka's Uuid.toString (never starting with '-').

@@ -148,6 +148,11 @@ run check --config "$TMP/e.properties"
 if [ "$rc" -eq 1 ] && grep -q '^FAIL configuration: .*e.properties is not valid; ' "$TMP/out"; then
 	ok "check: FAIL line for a bad configuration"; else not_ok "check: FAIL line for a bad configuration"; fi
 
+# check against a closed port: the FAIL line for Kafka says why, not only "no metadata"
+run check --config "$TMP/a.properties"
+if [ "$rc" -eq 1 ] && grep -q '^FAIL kafka: no metadata from 127.0.0.1:1 within [0-9]* ms: .*Connection refused' "$TMP/out"; then
+	ok "check: the Kafka FAIL line gives the client's error"; else not_ok "check: the Kafka FAIL line gives the client's error"; fi
+
 # a valid configuration gets as far as connecting
 run --config "$TMP/a.properties"
 expect_fail 1 "could not connect to the server" "valid properties file is accepted"

@@ -3,15 +3,19 @@
 #
 # e2e_tls.sh
 #	  wal2dbz-sink against a real PostgreSQL 15 that accepts TCP only over
-#	  TLS with client certificates, and a real Kafka broker.
+#	  TLS with client certificates, and a real Kafka broker over SASL_SSL.
 #
 # A throw-away CA signs the server's certificate (for 127.0.0.1) and a
 # client certificate for the test's role; pg_hba.conf rejects TCP without
 # TLS and authenticates TLS connections by certificate ("cert").
 #   - the sink with database.sslmode=verify-full, sslrootcert, sslcert and
-#     sslkey snapshots a table and streams its changes: every row in
-#     Kafka, the slot confirmed; every connection it held was encrypted
-#     and authenticated by the client certificate (pg_stat_ssl)
+#     sslkey, and kafka.security.protocol=SASL_SSL (SASL/PLAIN, the same
+#     CA), snapshots a table and streams its changes: every row in Kafka,
+#     the slot confirmed; every connection it held was encrypted and
+#     authenticated by the client certificate (pg_stat_ssl); the SASL
+#     password is in no log line
+#   - a wrong SASL password: "check" fails naming the authentication
+#     failure, and shows no password
 #   - "check" with sslmode=disable: a FAIL line, the server's refusal of
 #     an unencrypted connection
 #   - "check" against a CA that did not sign the server's certificate: a
@@ -34,7 +38,6 @@ SLOT=tl_slot
 e2e_init tls
 command -v openssl >/dev/null || bail "openssl not found"
 e2e_start_pg
-e2e_start_kafka
 export PGDATABASE=postgres
 DATA=$WORK/pg/data
 CERTS=$WORK/certs
@@ -57,6 +60,12 @@ ssl x509 -req -in "$CERTS/client.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key"
 	-CAcreateserial -days 2 -out "$CERTS/client.crt"
 chmod 600 "$CERTS"/*.key
 [[ -s $CERTS/server.crt && -s $CERTS/client.crt ]] || { diag "$WORK/openssl.log"; bail "could not make certificates"; }
+
+# the broker: SASL_SSL with the same server certificate, SASL/PLAIN user "sink"
+SASL_PASSWORD="kafka-secret-$RANDOM$RANDOM"
+cat "$CERTS/server.key" "$CERTS/server.crt" >"$CERTS/broker.pem"
+KAFKA_SASL_SSL="$CERTS/broker.pem sink $SASL_PASSWORD" e2e_start_kafka
+SASL_BOOTSTRAP=$(cat "$WORK/kafka/bootstrap_sasl_ssl")
 
 # the server's files belong to the cluster's owner (postgres when run as root)
 cp "$CERTS/server.crt" "$CERTS/server.key" "$CERTS/ca.crt" "$DATA/"
@@ -84,13 +93,16 @@ sql "CREATE TABLE public.t (id int PRIMARY KEY, v text)" >/dev/null
 sql "INSERT INTO public.t SELECT g, 'before ' || g FROM generate_series(1, 500) g" >/dev/null
 
 TLS_PROPS=("database.sslmode=verify-full" "database.sslrootcert=$CERTS/ca.crt"
-	"database.sslcert=$CERTS/client.crt" "database.sslkey=$CERTS/client.key")
+	"database.sslcert=$CERTS/client.crt" "database.sslkey=$CERTS/client.key"
+	"kafka.security.protocol=SASL_SSL" "kafka.sasl.mechanisms=PLAIN" "kafka.sasl.username=sink"
+	"kafka.sasl.password=$SASL_PASSWORD" "kafka.ssl.ca.location=$CERTS/ca.crt")
 
 # --- the sink over TLS: snapshot, then streaming ---------------------------
 write_props "$WORK/sink.properties" postgres "$PREFIX" "$SLOT" \
 	"table.include.list=public\\.t" "${TLS_PROPS[@]}" \
 	"value.converter.schemas.enable=false" "key.converter.schemas.enable=false" "http.port=0"
-sed -i 's/^snapshot.mode=no_data$/snapshot.mode=initial/' "$WORK/sink.properties"	# the snapshot's connections too
+sed -i -e 's/^snapshot.mode=no_data$/snapshot.mode=initial/' \
+	-e "s/^kafka.bootstrap.servers=.*/kafka.bootstrap.servers=$SASL_BOOTSTRAP/" "$WORK/sink.properties"
 sink_start sink "$WORK/sink.properties"
 check 'wait_active "$SLOT" 60' "the sink streams over TLS with a client certificate" || diag "$WORK/sink.err"
 SSL_ROWS=$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE s.ssl AND s.client_dn = '/CN=$PGUSER')
@@ -111,6 +123,14 @@ check '[[ $KEYS -eq 600 && $R -eq 500 && $CU -eq 110 ]]' \
 	"Kafka holds the 500 rows as r records, then 100 inserts and 10 updates ($KEYS keys, $R r, $CU c/u)"
 sink_stop sink TERM
 check '[[ $rc -eq 0 ]]' "SIGTERM: exit 0"
+check '! grep -q "$SASL_PASSWORD" "$WORK/sink.err" "$WORK/sink.out"' "the SASL password appears in no log line"
+
+# a wrong SASL password: Kafka refuses, the sink says so, and shows no password
+sed "s/^kafka.sasl.password=.*/kafka.sasl.password=wrong-$SASL_PASSWORD/" "$WORK/sink.properties" >"$WORK/wrong.properties"
+"$SINK" check --config "$WORK/wrong.properties" >"$WORK/check-wrong.out" 2>&1
+check 'grep -q "^FAIL kafka: .*SASL authentication error: Authentication failed" "$WORK/check-wrong.out"' \
+	"a wrong SASL password: check fails, naming the authentication failure" || diag "$WORK/check-wrong.out"
+check '! grep -q "$SASL_PASSWORD" "$WORK/check-wrong.out"' "and shows neither password"
 
 # --- check: refused without TLS, and against the wrong CA -----------------
 write_props "$WORK/plain.properties" postgres "$PREFIX" "$SLOT" "database.sslmode=disable" "http.port=0"
