@@ -11,7 +11,8 @@
 #   clickhouse.sh restart DIR stop, then start again on the same ports with the same data
 #
 # Environment: CLICKHOUSE_SERVER (default: clickhouse-server from PATH or /usr/sbin),
-# CLICKHOUSE_START_TIMEOUT (seconds, default 60). Logs: DIR/log/clickhouse-server{,.err}.log, DIR/stdout.log.
+# CLICKHOUSE_START_TIMEOUT (seconds, default 60), CLICKHOUSE_TLS="CERT KEY" (start: an HTTPS
+# port as well, in DIR/https_port). Logs: DIR/log/clickhouse-server{,.err}.log, DIR/stdout.log.
 set -euo pipefail
 
 START_TIMEOUT=${CLICKHOUSE_START_TIMEOUT:-60}
@@ -24,6 +25,28 @@ server_bin() {
   command -v clickhouse-server 2>/dev/null && return
   [[ -x /usr/sbin/clickhouse-server ]] && { echo /usr/sbin/clickhouse-server; return; }
   die "clickhouse-server not found (apt-get install clickhouse-server)"
+}
+
+# With CLICKHOUSE_TLS="CERT KEY" (PEM files): an HTTPS port too, with that certificate; the
+# client certificate is not asked for. Prints the config.xml lines (none without it).
+tls_config() {
+  [[ -n ${CLICKHOUSE_TLS:-} ]] || return 0
+  local cert key
+  read -r cert key <<<"$CLICKHOUSE_TLS"
+  cat <<XML
+    <https_port>$1</https_port>
+    <openSSL>
+        <server>
+            <certificateFile>$cert</certificateFile>
+            <privateKeyFile>$key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>
+XML
 }
 
 free_ports() {  # prints N distinct free TCP ports on 127.0.0.1
@@ -60,7 +83,7 @@ start() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   if pid_of "$dir" >/dev/null; then die "a server is already running for $dir"; fi
-  read -r http tcp < <(free_ports 2)
+  read -r http tcp https < <(free_ports 3)
   rm -rf "$dir/data" "$dir/tmp" "$dir/log" "$dir/user_files" "$dir/format_schemas"
   mkdir -p "$dir/data" "$dir/tmp" "$dir/log" "$dir/user_files" "$dir/format_schemas"
   cat > "$dir/config.xml" <<XML
@@ -78,6 +101,7 @@ start() {
     <listen_host>127.0.0.1</listen_host>
     <http_port>$http</http_port>
     <tcp_port>$tcp</tcp_port>
+$(tls_config "$https")
     <max_connections>1024</max_connections>
     <keep_alive_timeout>3</keep_alive_timeout>
     <max_concurrent_queries>100</max_concurrent_queries>
@@ -142,6 +166,7 @@ XML
     </quotas>
 </yandex>
 XML
+  [[ -z ${CLICKHOUSE_TLS:-} ]] || echo "$https" > "$dir/https_port"
   echo "$http" > "$dir/http_port"
   echo "$tcp" > "$dir/tcp_port"
   launch "$dir"

@@ -16,6 +16,9 @@
 #     password is in no log line
 #   - a wrong SASL password: "check" fails naming the authentication
 #     failure, and shows no password
+#   - the ClickHouse stage reads those records over SASL_SSL and writes
+#     them to ClickHouse over HTTPS, verified with clickhouse.ssl.ca.location;
+#     another CA: "check" fails with the certificate problem
 #   - "check" with sslmode=disable: a FAIL line, the server's refusal of
 #     an unencrypted connection
 #   - "check" against a CA that did not sign the server's certificate: a
@@ -31,6 +34,7 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib_clickhouse.sh"
 
 PREFIX=tl
 SLOT=tl_slot
@@ -99,8 +103,7 @@ TLS_PROPS=("database.sslmode=verify-full" "database.sslrootcert=$CERTS/ca.crt"
 
 # --- the sink over TLS: snapshot, then streaming ---------------------------
 write_props "$WORK/sink.properties" postgres "$PREFIX" "$SLOT" \
-	"table.include.list=public\\.t" "${TLS_PROPS[@]}" \
-	"value.converter.schemas.enable=false" "key.converter.schemas.enable=false" "http.port=0"
+	"table.include.list=public\\.t" "${TLS_PROPS[@]}" "http.port=0"
 sed -i -e 's/^snapshot.mode=no_data$/snapshot.mode=initial/' \
 	-e "s/^kafka.bootstrap.servers=.*/kafka.bootstrap.servers=$SASL_BOOTSTRAP/" "$WORK/sink.properties"
 sink_start sink "$WORK/sink.properties"
@@ -131,6 +134,37 @@ sed "s/^kafka.sasl.password=.*/kafka.sasl.password=wrong-$SASL_PASSWORD/" "$WORK
 check 'grep -q "^FAIL kafka: .*SASL authentication error: Authentication failed" "$WORK/check-wrong.out"' \
 	"a wrong SASL password: check fails, naming the authentication failure" || diag "$WORK/check-wrong.out"
 check '! grep -q "$SASL_PASSWORD" "$WORK/check-wrong.out"' "and shows neither password"
+
+# --- the ClickHouse stage over HTTPS (and Kafka over SASL_SSL) ------------
+CLICKHOUSE_TLS="$CERTS/server.crt $CERTS/server.key" ch_start	# CH_URL: plain HTTP, for the test
+CH_HTTPS="https://127.0.0.1:$(cat "$WORK/ch/https_port")"
+cat >"$WORK/stage.properties" <<EOF
+name=tls-stage
+kafka.bootstrap.servers=$SASL_BOOTSTRAP
+kafka.security.protocol=SASL_SSL
+kafka.sasl.mechanisms=PLAIN
+kafka.sasl.username=sink
+kafka.sasl.password=$SASL_PASSWORD
+kafka.ssl.ca.location=$CERTS/ca.crt
+clickhouse.url=$CH_HTTPS
+clickhouse.ssl.ca.location=$CERTS/ca.crt
+clickhouse.database=cdc
+clickhouse.topics=$PREFIX.public.t
+clickhouse.group.id=tls-stage
+clickhouse.batch.ms=300
+http.port=0
+EOF
+sink_start stage "$WORK/stage.properties"
+check 'ch_wait_equal 90 public.t=cdc.tl_public_t' \
+	"the stage reads Kafka over SASL_SSL and writes ClickHouse over HTTPS (verified against the CA): ClickHouse equals PostgreSQL" ||
+	diag "$WORK/stage.err"
+sink_stop stage TERM
+check '[[ $rc -eq 0 ]] && ! grep -q "$SASL_PASSWORD" "$WORK/stage.err"' "the stage stops cleanly and logs no password"
+sed "s|^clickhouse.ssl.ca.location=.*|clickhouse.ssl.ca.location=$CERTS/other-ca.crt|" \
+	"$WORK/stage.properties" >"$WORK/stage-other.properties"
+"$SINK" check --config "$WORK/stage-other.properties" >"$WORK/check-ch.out" 2>&1
+check 'grep -q "^FAIL clickhouse: .*SSL certificate problem" "$WORK/check-ch.out"' \
+	"HTTPS against another CA: check fails with the certificate problem" || diag "$WORK/check-ch.out"
 
 # --- check: refused without TLS, and against the wrong CA -----------------
 write_props "$WORK/plain.properties" postgres "$PREFIX" "$SLOT" "database.sslmode=disable" "http.port=0"
