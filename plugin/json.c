@@ -62,17 +62,67 @@ append_surrogate_pair(StringInfo out, const unsigned char *p)
 }
 
 /*
- * Append str (len bytes) as a quoted JSON string.  Runs of characters that
- * need no escaping are copied in one go.
+ * The escape of one character below 0x80 that JSON escapes (esc is its
+ * json_escape entry).  Once: as Jackson writes it (\u00XX in upper case).
+ * Twice: as it stands inside the JSON string of a jsonb document's text:
+ * escape_json()'s escape for jsonb_out() (\u00xx in lower case), escaped
+ * again by Jackson, which doubles its backslash (and escapes a quote).
  */
-void
-json_append_string_len(StringInfo out, const char *str, int len)
+static inline void
+append_escape(StringInfo out, unsigned char c, char esc, bool twice)
+{
+	static const char lower_hex[] = "0123456789abcdef";
+
+	if (!twice && esc == 'u')
+	{
+		char		buf[6] = {'\\', 'u', '0', '0', upper_hex[c >> 4], upper_hex[c & 15]};
+
+		wal2dbz_append(out, buf, 6);
+	}
+	else if (!twice)
+	{
+		char		buf[2] = {'\\', esc};
+
+		wal2dbz_append(out, buf, 2);
+	}
+	else if (esc == 'u')
+	{
+		char		buf[7] = {'\\', '\\', 'u', '0', '0', lower_hex[c >> 4],
+		lower_hex[c & 15]};
+
+		wal2dbz_append(out, buf, 7);
+	}
+	else if (esc == '"' || esc == '\\')
+	{
+		/* \" and \\ in the document's text: each character escaped */
+		char		buf[4] = {'\\', '\\', '\\', esc};
+
+		wal2dbz_append(out, buf, 4);
+	}
+	else
+	{
+		char		buf[3] = {'\\', '\\', esc};
+
+		wal2dbz_append(out, buf, 3);
+	}
+}
+
+/*
+ * Append str (len bytes) as a quoted JSON string, escaped once or twice
+ * (append_escape).  Runs of characters that need no escaping are copied in
+ * one go.  Inlined into its two callers, so that "twice" is a constant in
+ * each.
+ */
+static pg_attribute_always_inline void
+append_escaped(StringInfo out, const char *str, int len, bool twice)
 {
 	const unsigned char *p = (const unsigned char *) str;
 	const unsigned char *end = p + len;
 	const unsigned char *run = p;
 
-	enlargeStringInfo(out, len + 2);
+	enlargeStringInfo(out, len + 4);
+	if (twice)
+		out->data[out->len++] = '\\';
 	out->data[out->len++] = '"';
 	for (; p < end; p++)
 	{
@@ -92,22 +142,20 @@ json_append_string_len(StringInfo out, const char *str, int len)
 		if (p > run)
 			wal2dbz_append(out, (const char *) run, p - run);
 		run = p + 1;
-		if (esc == 'u')
-		{
-			char		buf[6] = {'\\', 'u', '0', '0', upper_hex[*p >> 4], upper_hex[*p & 15]};
-
-			wal2dbz_append(out, buf, 6);
-		}
-		else
-		{
-			char		buf[2] = {'\\', esc};
-
-			wal2dbz_append(out, buf, 2);
-		}
+		append_escape(out, *p, esc, twice);
 	}
 	if (p > run)
 		wal2dbz_append(out, (const char *) run, p - run);
+	if (twice)
+		appendStringInfoCharMacro(out, '\\');
 	appendStringInfoCharMacro(out, '"');
+}
+
+/* Append str (len bytes) as a quoted JSON string. */
+void
+json_append_string_len(StringInfo out, const char *str, int len)
+{
+	append_escaped(out, str, len, false);
 }
 
 /* Append a NUL-terminated string as a quoted JSON string. */
@@ -119,63 +167,13 @@ json_append_string(StringInfo out, const char *str)
 
 /*
  * Append one string of a jsonb document (a key or a string value) as it
- * appears inside the JSON string of the document's text: quoted and escaped
- * as escape_json() does for jsonb_out() (\b \f \n \r \t \" \\ and \u00xx in
- * lower case), then escaped again as Jackson escapes that text, which only
- * doubles the backslashes and escapes the quotes.
+ * appears inside the JSON string of the document's text: between \" and
+ * \", escaped twice (append_escape).
  */
 static void
 append_jsonb_string(StringInfo out, const char *str, int len)
 {
-	static const char lower_hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *) str;
-	const unsigned char *end = p + len;
-	const unsigned char *run = p;
-
-	enlargeStringInfo(out, len + 4);
-	wal2dbz_append(out, "\\\"", 2);
-	for (; p < end; p++)
-	{
-		char		esc;
-
-		if (*p >= 0xF0 && end - p >= 4)
-		{
-			if (p > run)
-				wal2dbz_append(out, (const char *) run, p - run);
-			append_surrogate_pair(out, p);
-			p += 3;
-			run = p + 1;
-			continue;
-		}
-		if (*p >= 128 || (esc = json_escape[*p]) == 0)
-			continue;
-		if (p > run)
-			wal2dbz_append(out, (const char *) run, p - run);
-		run = p + 1;
-		if (esc == 'u')
-		{
-			char		buf[7] = {'\\', '\\', 'u', '0', '0', lower_hex[*p >> 4],
-			lower_hex[*p & 15]};
-
-			wal2dbz_append(out, buf, 7);
-		}
-		else if (esc == '"' || esc == '\\')
-		{
-			/* \" and \\ in the document's text: each character escaped */
-			char		buf[4] = {'\\', '\\', '\\', esc};
-
-			wal2dbz_append(out, buf, 4);
-		}
-		else
-		{
-			char		buf[3] = {'\\', '\\', esc};
-
-			wal2dbz_append(out, buf, 3);
-		}
-	}
-	if (p > run)
-		wal2dbz_append(out, (const char *) run, p - run);
-	wal2dbz_append(out, "\\\"", 2);
+	append_escaped(out, str, len, true);
 }
 
 /* Append one scalar of a jsonb document, escaped as append_jsonb_string. */
