@@ -707,6 +707,7 @@ topic_creation_env(const SinkConfig *cfg, char **envp, const char *rest,
 	char	   *tok;
 	char	   *save = NULL;
 	bool		found = false;
+	size_t		best = 0;
 	char		setting[192];
 
 	if (strcmp(rest, "ENABLE") == 0 || strcmp(rest, "GROUPS") == 0)
@@ -725,7 +726,8 @@ topic_creation_env(const SinkConfig *cfg, char **envp, const char *rest,
 			groups = *env + 30;
 	if (groups == NULL || (copy = strdup(groups)) == NULL)
 		return false;
-	for (tok = strtok_r(copy, ", ", &save); tok && !found; tok = strtok_r(NULL, ", ", &save))
+	/* the longest group that fits: BIG_X_PARTITIONS is big_x's, not big's */
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
 	{
 		char		upper[64];
 		size_t		glen;
@@ -733,10 +735,11 @@ topic_creation_env(const SinkConfig *cfg, char **envp, const char *rest,
 		env_name_for(tok, upper, sizeof(upper));	/* WAL2DBZ_<GROUP> */
 		glen = strlen(upper) - strlen(SINK_ENV_PREFIX);
 		if (strncmp(rest, upper + strlen(SINK_ENV_PREFIX), glen) == 0 &&
-			rest[glen] == '_' && rest[glen + 1] != '\0')
+			rest[glen] == '_' && rest[glen + 1] != '\0' && glen > best)
 		{
 			dotted_lower(rest + glen + 1, setting, sizeof(setting));
 			snprintf(propname, len, "topic.creation.%.40s.%s", tok, setting);
+			best = glen;
 			found = true;
 		}
 	}

@@ -312,6 +312,11 @@ WAL2DBZ_TOPIC_CREATION_GROUPS=big WAL2DBZ_TOPIC_CREATION_BIG_INCLUDE='srv[.]publ
 	WAL2DBZ_TOPIC_CREATION_BIG_PARTITIONS=0 run --config "$TMP/a.properties"
 expect_fail 1 'invalid value "0" for property "topic.creation.big.partitions"' \
 	"WAL2DBZ_TOPIC_CREATION_<GROUP>_* names a group of WAL2DBZ_TOPIC_CREATION_GROUPS"
+WAL2DBZ_TOPIC_CREATION_GROUPS=big,big_x WAL2DBZ_TOPIC_CREATION_BIG_INCLUDE='srv[.]a' \
+	WAL2DBZ_TOPIC_CREATION_BIG_X_INCLUDE='srv[.]b' WAL2DBZ_TOPIC_CREATION_BIG_X_PARTITIONS=0 \
+	run --config "$TMP/a.properties"
+expect_fail 1 'invalid value "0" for property "topic.creation.big_x.partitions"' \
+	"a variable goes to the longest group its name starts with"
 
 # worker mode: the worker file is checked before anything listens
 printf 'rest.port=0\n' >"$TMP/w1.properties"
