@@ -1282,14 +1282,16 @@ sink_kafka_destroy(SinkKafka *sk)
  * SASL login, a failed TLS handshake) for the FAIL line, which says more
  * than the metadata request's "transport failure".
  */
+#define PROBE_ERROR_LEN 512
+
 static void
 probe_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-	char	   *last = opaque;
+	char	   *last = opaque;	/* PROBE_ERROR_LEN bytes */
 
 	(void) rk;
 	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-		snprintf(last, 512, "%s", reason);
+		snprintf(last, PROBE_ERROR_LEN, "%s", reason);
 }
 
 /* Ask the cluster for metadata, for "check". */
@@ -1302,7 +1304,7 @@ sink_kafka_probe(const SinkConfig *cfg, int timeout_ms, char *detail,
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err;
 	char		errstr[512];
-	char		last_error[512] = "";
+	char		last_error[PROBE_ERROR_LEN] = "";
 
 	if (conf == NULL)
 	{
