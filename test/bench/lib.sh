@@ -5,8 +5,9 @@
 # Gives: bench_services (a work directory $DIR with PostgreSQL and a Kafka broker, stopped and
 # removed at exit), source_props (a sink's properties file), say (a line on stderr with the
 # seconds since the services were up), median, proc_cpu and tree_cpu (CPU seconds of a process,
-# alone or with its children), topic_records (a topic's record count), timed (seconds, CPU
-# seconds and peak RSS of a run), and issue #2's workload (bench_events_table, bench_workload),
+# alone or with its children), jit_seconds and bench_warm_jit (warming the broker's JIT until it
+# is quiet), topic_records (a topic's record count), timed (seconds, CPU seconds and peak RSS of
+# a run), and issue #2's workload (bench_events_table, bench_workload),
 # which decode.sh, sink.sh, clickhouse.sh and debezium.sh measure alike.
 
 PSQL="psql -X -qAt -v ON_ERROR_STOP=1"
@@ -87,6 +88,35 @@ for p in os.listdir("/proc"):
             t += int(g[11]) + int(g[12])
 print("%.2f" % (t / hz))
 PY
+}
+
+# jit_seconds: seconds the broker's JIT compilers have spent so far (jstat, from the JDK), or
+# nothing when jstat cannot tell. A broker a minute old goes on compiling through the first few
+# runs (up to 2 CPU seconds of compiler threads in a 6 s run, measured per thread), on the same
+# cores as what is measured; a long-running broker does not.
+jit_seconds() {
+  jstat -compiler "$KAFKA_PID" 2>/dev/null | awk 'NR == 2 { print $4 }'
+}
+
+# bench_warm_jit MAX COMMAND...: runs COMMAND (given the pass number as its last argument) up to
+# MAX times, until a pass leaves the broker's JIT compiling for less than JIT_QUIET seconds
+# (default 0.2); says how long the JIT compiled in each pass.
+bench_warm_jit() {
+  local max=$1 k j0 j1 d
+  shift
+  for ((k = 1; k <= max; k++)); do
+    j0=$(jit_seconds)
+    "$@" "$k"
+    j1=$(jit_seconds)
+    if [[ -z $j0 || -z $j1 ]]; then
+      say "warm-up pass $k (no jstat: the broker's JIT compile time is unknown)"
+      return 0
+    fi
+    d=$(echo "$j1 - $j0" | bc)
+    say "warm-up pass $k: the broker's JIT compiled for $d s"
+    (( $(echo "$d < ${JIT_QUIET:-0.2}" | bc) )) && return 0
+  done
+  say "the broker's JIT still compiling after $max warm-up passes"
 }
 
 topic_records() {  # topic_records TOPIC: the sum of its PARTITIONS partitions' end offsets

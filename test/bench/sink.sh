@@ -8,8 +8,12 @@
 # transactions. Every slot is created before the workload; the sinks' topics are created before
 # it too (each sink first runs to an --endpos before the workload), so the timed runs only stream.
 #
-# Timed, after the workload has committed, in interleaved rounds after one uncounted round (a
-# long-running broker has its JIT warm; a fresh one is up to twice as slow at first): each slot drained from its
+# Timed, after the workload has committed, in interleaved rounds after warm-up passes and one
+# uncounted round. A long-running broker has its JIT warm; a fresh one is up to twice as slow at
+# first and goes on compiling through several runs, on the same two cores as the sink, so every
+# sink configuration first drains the workload from a slot of its own, pass after pass, until a
+# pass leaves the broker's JIT compiling for less than 0.2 s (jstat; at most WARM_MAX passes,
+# default 6; the log says how long it compiled in each pass). Then each slot is drained from its
 # start to --endpos=<WAL position after the workload's last commit>. For the sink that is the
 # time until every record is acknowledged by Kafka (acks=all, idempotent) and confirmed to
 # PostgreSQL, i.e. from the last commit's arrival in the slot to the last Kafka acknowledgement,
@@ -29,12 +33,14 @@
 #
 # Usage: test/bench/sink.sh [ROWS] [ROUNDS]     (defaults 500000, issue #2's half a million, and 3; after make install)
 # Environment: SINK (default sink/wal2dbz-sink, else the installed one), PARTITIONS (3),
-# SCHEMAS ("false true") and COMPRESSIONS ("none lz4 zstd") to run a subset.
+# SCHEMAS ("false true") and COMPRESSIONS ("none lz4 zstd") to run a subset, WARM_MAX (6),
+# JIT_QUIET (0.2 s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOP=$PWD
 ROWS=${1:-500000}
 ROUNDS=${2:-3}
+WARM_MAX=${WARM_MAX:-6}
 PARTITIONS=${PARTITIONS:-3}
 BIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 SINK=${SINK:-$TOP/sink/wal2dbz-sink}
@@ -51,8 +57,8 @@ say "PostgreSQL and Kafka up"
 $PSQL -c "CREATE EXTENSION wal2dbz" >/dev/null
 bench_events_table
 
-props() {  # props SCHEMAS COMPRESSION ROUND: a sink configuration, its prefix and slot
-  local prefix="b_${1}_${2}_$3"
+props() {  # props SCHEMAS COMPRESSION ROUND [NAME]: a sink configuration, its prefix and slot
+  local prefix="${4:-b}_${1}_${2}_$3"
   source_props "$DIR/$prefix.properties" "$prefix" "$prefix" snapshot.mode=no_data \
     "value.converter.schemas.enable=$1" "key.converter.schemas.enable=$1" \
     framed.batch.bytes=65536 http.port=0 "kafka.compression.type=$2"
@@ -65,6 +71,15 @@ for ((r = 0; r <= ROUNDS; r++)); do
     $PSQL -c "SELECT pg_create_logical_replication_slot('r_${s}_$r', 'wal2dbz')" >/dev/null
     for c in "${COMPRESSIONS[@]}"; do
       p=$(props "$s" "$c" "$r")
+      $PSQL -c "SELECT pg_create_logical_replication_slot('$p', 'wal2dbz')" >/dev/null
+    done
+  done
+done
+# the warm-up passes' slots
+for ((k = 1; k <= WARM_MAX; k++)); do
+  for s in "${SCHEMAS[@]}"; do
+    for c in "${COMPRESSIONS[@]}"; do
+      p=$(props "$s" "$c" "$k" w)
       $PSQL -c "SELECT pg_create_logical_replication_slot('$p', 'wal2dbz')" >/dev/null
     done
   done
@@ -92,6 +107,17 @@ say "workload committed in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
 UPDATES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i % 5 = 0")
 DELETES=$($PSQL -c "SELECT count(*) FROM generate_series(2, $ROWS + 1) i WHERE i % 10 = 0")
 EVENTS=$((ROWS + UPDATES + DELETES + ROWS / 100))
+
+warm_pass() {  # warm_pass K: every sink configuration drains the workload from its K-th warm-up slot
+  local s c
+  for s in "${SCHEMAS[@]}"; do
+    for c in "${COMPRESSIONS[@]}"; do
+      "$SINK" --config "$DIR/w_${s}_${c}_$1.properties" --endpos="$END" 2>>"$DIR/warm.err" ||
+        { tail -5 "$DIR/warm.err" >&2; exit 1; }
+    done
+  done
+}
+bench_warm_jit "$WARM_MAX" warm_pass
 
 declare -A secs rss bytes cpu bcpu pgcpu
 for ((r = 0; r <= ROUNDS; r++)); do
