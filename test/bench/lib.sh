@@ -112,7 +112,7 @@ bench_warm_jit() {
       say "warm-up pass $k (no jstat: the broker's JIT compile time is unknown)"
       return 0
     fi
-    d=$(echo "$j1 - $j0" | bc)
+    d=$(printf "%.2f" "$(echo "$j1 - $j0" | bc)")
     say "warm-up pass $k: the broker's JIT compiled for $d s"
     (( $(echo "$d < ${JIT_QUIET:-0.2}" | bc) )) && return 0
   done
