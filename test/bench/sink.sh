@@ -50,7 +50,7 @@ read -ra COMPRESSIONS <<< "${COMPRESSIONS:-none lz4 zstd}"
 
 # shellcheck source=lib.sh
 . test/bench/lib.sh
-bench_services sinkbench "max_replication_slots = 100" "max_wal_senders = 100" \
+bench_services sinkbench "max_replication_slots = 200" "max_wal_senders = 100" \
   "max_wal_size = 4GB" "shared_buffers = 512MB"
 say "PostgreSQL and Kafka up"
 
