@@ -15,6 +15,7 @@ OBJS = \
 	plugin/options.o \
 	plugin/outbox.o \
 	plugin/snapshot.o \
+	plugin/unwrap.o \
 	plugin/record.o \
 	plugin/relinfo.o \
 	plugin/types.o \
@@ -25,7 +26,7 @@ DATA = plugin/wal2dbz--$(EXTVERSION).sql
 
 # order matters: option errors first, as test_decoding's ddl.sql does
 REGRESS = options basic types types_modes keys toast truncate messages \
-	filters ddl partitioned txmeta large_txn framed snapshot outbox jsonb
+	filters ddl partitioned txmeta large_txn framed snapshot outbox unwrap jsonb
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/logical.conf
 
 PG_CONFIG ?= pg_config

@@ -44,6 +44,7 @@ wal2dbz_session_strings(Wal2dbzData *data)
 
 	initStringInfo(&data->key);
 	initStringInfo(&data->value);
+	initStringInfo(&data->unwrapped);
 }
 
 /* Append a big-endian integer of "bytes" bytes. */
@@ -60,16 +61,19 @@ append_be(StringInfo out, uint64 value, int bytes)
 	wal2dbz_append(out, buf, bytes);
 }
 
-/* Append one frame header: name, then value. */
+/* Append one frame header: name, then value (NULL: a null header). */
 static void
 append_frame_header(StringInfo out, const char *name, const char *value)
 {
-	int			len = strlen(value);
-
 	append_be(out, strlen(name), 2);
 	appendStringInfoString(out, name);
-	append_be(out, len, 4);
-	wal2dbz_append(out, value, len);
+	if (value == NULL)
+	{
+		append_be(out, (uint32) -1, 4);
+		return;
+	}
+	append_be(out, strlen(value), 4);
+	appendStringInfoString(out, value);
 }
 
 /*
@@ -207,9 +211,13 @@ wal2dbz_append_envelope_times(StringInfo out)
 
 
 
-/* Append the SCHEMA frame of a relation: its topic and schema prefixes. */
+/*
+ * Append a SCHEMA frame of a relation: its topic, key prefix and the given
+ * value prefix (the relation's, or another for records of another shape).
+ */
 void
 wal2dbz_append_schema_frame(StringInfo out, const Wal2dbzRelInfo *info,
+							const char *value_prefix, uint32 schema_id,
 							const Wal2dbzData *data)
 {
 	Wal2dbzRecord rec = {0};
@@ -218,12 +226,12 @@ wal2dbz_append_schema_frame(StringInfo out, const Wal2dbzRelInfo *info,
 
 	key.data = info->key_prefix;
 	key.len = strlen(info->key_prefix);
-	value.data = info->value_prefix;
-	value.len = strlen(info->value_prefix);
+	value.data = unconstify(char *, value_prefix);
+	value.len = strlen(value_prefix);
 	rec.topic = info->topic;
 	rec.key = &key;
 	rec.value = &value;
-	rec.schema_id = info->schema_id;
+	rec.schema_id = schema_id;
 	wal2dbz_append_frame(out, WAL2DBZ_FRAME_SCHEMA, &rec, InvalidXLogRecPtr,
 						 InvalidTransactionId, data);
 }

@@ -385,6 +385,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 					 errhint("The options are Debezium PostgreSQL connector property names, e.g. \"topic.prefix\", \"schemas.enable\", \"decimal.handling.mode\", \"table.include.list\"; see the README for the full list.")));
 	}
 
+	wal2dbz_unwrap_check(&opt->outbox, &opt->unwrap);
 	wal2dbz_outbox_check(&opt->outbox, opt->value_schemas);
 
 	if (opt->topic_prefix != NULL && opt->topic_prefix[0] == '\0')

@@ -312,7 +312,23 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 	}
 
 	resetStringInfo(&buf);
-	if (opt->value_schemas)
+	info->unwrap_delete_prefix = "";
+	if (opt->value_schemas && opt->unwrap.enabled)
+	{
+		/* the row struct's fields, then the transform's own */
+		for (int i = 0; i < info->ncolumns; i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(&buf, ',');
+			append_field_schema(&buf, &info->columns[i], names[i]);
+		}
+		info->value_prefix = wal2dbz_unwrap_value_prefix(&opt->unwrap, buf.data,
+														 info->topic, false);
+		info->unwrap_delete_prefix =
+			wal2dbz_unwrap_value_prefix(&opt->unwrap, buf.data, info->topic, true);
+		info->value_suffix = "}";
+	}
+	else if (opt->value_schemas)
 	{
 		appendStringInfoLiteral(&buf, "{\"schema\":{\"type\":\"struct\",\"fields\":[");
 		append_row_schema(&buf, info, names, "before");
@@ -375,6 +391,7 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 	info->ncolumns = 0;
 	info->nkeys = 0;
 	info->schema_id = 0;		/* a rebuilt entry gets a new SCHEMA frame */
+	info->unwrap_delete_schema_id = 0;
 	if (!info->captured)
 		goto done;
 

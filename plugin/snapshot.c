@@ -183,6 +183,15 @@ snapshot_row_frame(StringInfo frame, Wal2dbzData *data, Wal2dbzRelInfo *info,
 	rec.change_lsn = pos->lsn;
 	rec.schema_id = info->schema_id;
 	rec.change_event = true;
+	rec.op = 'r';
+	rec.info = info;
+	if (data->opt.unwrap.enabled)
+	{
+		bool		null_row;
+
+		/* a read is never dropped; it becomes its row */
+		(void) wal2dbz_unwrap_record(data, info, &rec, &null_row);
+	}
 	wal2dbz_append_frame(frame, WAL2DBZ_FRAME_RECORD, &rec, InvalidXLogRecPtr,
 						 InvalidTransactionId, data);
 }
@@ -428,7 +437,8 @@ scan_next(SnapshotScan *scan, StringInfo out)
 		MemoryContext old = MemoryContextSwitchTo(scan->context);
 
 		scan->schema_sent = true;
-		wal2dbz_append_schema_frame(out, scan->info, scan->data);
+		wal2dbz_append_schema_frame(out, scan->info, scan->info->value_prefix,
+									scan->info->schema_id, scan->data);
 		MemoryContextSwitchTo(old);
 		if (scan->batch_bytes <= 0)
 			return true;

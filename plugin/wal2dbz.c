@@ -171,11 +171,28 @@ frame_end(LogicalDecodingContext *ctx, Wal2dbzData *data, bool flush)
  * output format.  In the default "value" format a tombstone (null value)
  * has nothing to show and is not written.
  */
+static uint32 unwrap_delete_schema_id(LogicalDecodingContext *ctx,
+									  Wal2dbzData *data, Wal2dbzRelInfo *info);
+
 static void
 emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 			ReorderBufferTXN *txn, const Wal2dbzRecord *rec)
 {
 	Wal2dbzTxnData *txndata = txn ? txn->output_plugin_private : NULL;
+	Wal2dbzRecord unwrapped;
+
+	/* the New Record State Extraction replaces or drops table events */
+	if (data->opt.unwrap.enabled && rec->op != 0)
+	{
+		bool		null_row;
+
+		unwrapped = *rec;
+		if (!wal2dbz_unwrap_record(data, rec->info, &unwrapped, &null_row))
+			return;
+		if (null_row && data->opt.format == OUTPUT_FRAMED)
+			unwrapped.schema_id = unwrap_delete_schema_id(ctx, data, rec->info);
+		rec = &unwrapped;
+	}
 
 	if (data->opt.format == OUTPUT_VALUE && rec->value == NULL)
 		return;
@@ -216,11 +233,17 @@ emit_record(LogicalDecodingContext *ctx, Wal2dbzData *data,
 				appendStringInfoLiteral(ctx->out, ",\"headers\":{");
 				for (int i = 0; i < rec->nheaders; i++)
 				{
-					if (i > 0)
+					/* where the sink puts Debezium's context headers */
+					if (rec->headers[i].name[0] == '\0')
+						continue;
+					if (ctx->out->data[ctx->out->len - 1] != '{')
 						appendStringInfoChar(ctx->out, ',');
 					json_append_string(ctx->out, rec->headers[i].name);
 					appendStringInfoChar(ctx->out, ':');
-					json_append_string(ctx->out, rec->headers[i].value);
+					if (rec->headers[i].value)
+						json_append_string(ctx->out, rec->headers[i].value);
+					else
+						appendStringInfoLiteral(ctx->out, "null");
 				}
 				appendStringInfoChar(ctx->out, '}');
 			}
@@ -542,9 +565,30 @@ table_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
 		return info->schema_id;
 
 	info->schema_id = ++data->last_schema_id;
-	wal2dbz_append_schema_frame(frame_begin(ctx, data), info, data);
+	wal2dbz_append_schema_frame(frame_begin(ctx, data), info, info->value_prefix,
+								info->schema_id, data);
 	frame_end(ctx, data, false);
 	return info->schema_id;
+}
+
+/*
+ * The SCHEMA frame of the null row a delete becomes under the New Record
+ * State Extraction's "tombstone" mode (the row struct, optional), sent once
+ * before the first such record.
+ */
+static uint32
+unwrap_delete_schema_id(LogicalDecodingContext *ctx, Wal2dbzData *data,
+						Wal2dbzRelInfo *info)
+{
+	if (info->unwrap_delete_schema_id != 0)
+		return info->unwrap_delete_schema_id;
+
+	info->unwrap_delete_schema_id = ++data->last_schema_id;
+	wal2dbz_append_schema_frame(frame_begin(ctx, data), info,
+								info->unwrap_delete_prefix,
+								info->unwrap_delete_schema_id, data);
+	frame_end(ctx, data, false);
+	return info->unwrap_delete_schema_id;
 }
 
 /* The key payload alone, as a Kafka header value (SimpleHeaderConverter). */
@@ -570,13 +614,16 @@ release_large_buffers(LogicalDecodingContext *ctx, Wal2dbzData *data)
 	MemoryContext old;
 
 	if (data->value.maxlen <= LARGE_BUFFER_BYTES &&
-		data->key.maxlen <= LARGE_BUFFER_BYTES)
+		data->key.maxlen <= LARGE_BUFFER_BYTES &&
+		data->unwrapped.maxlen <= LARGE_BUFFER_BYTES)
 		return;
 	old = MemoryContextSwitchTo(ctx->context);
 	pfree(data->key.data);
 	pfree(data->value.data);
+	pfree(data->unwrapped.data);
 	initStringInfo(&data->key);
 	initStringInfo(&data->value);
+	initStringInfo(&data->unwrapped);
 	MemoryContextSwitchTo(old);
 }
 
@@ -651,10 +698,12 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	rec.change_lsn = change->lsn;
 	rec.schema_id = table_schema_id(ctx, data, info);
 	rec.change_event = true;
+	rec.info = info;
 
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
+			rec.op = 'c';
 			if (has_key)
 				build_key(&data->key, data, info, desc, newtuple);
 			build_value(ctx, data, txn, info, desc, NULL, newtuple, NULL, 'c',
@@ -688,6 +737,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					header.value = key_header_value(data, info, desc, newtuple);
 					build_value(ctx, data, txn, info, desc, oldtuple, NULL, NULL, 'd',
 								change->lsn);
+					rec.op = 'd';
 					rec.key = &old_key;
 					rec.value = &data->value;
 					rec.headers = &header;
@@ -706,6 +756,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					header.value = key_header_value(data, info, desc, oldtuple);
 					build_value(ctx, data, txn, info, desc, NULL, newtuple, oldtuple, 'c',
 								change->lsn);
+					rec.op = 'c';
 					rec.key = &data->key;
 					emit_record(ctx, data, txn, &rec);
 					goto cleanup;
@@ -713,6 +764,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			}
 			build_value(ctx, data, txn, info, desc, oldtuple, newtuple, oldtuple, 'u',
 						change->lsn);
+			rec.op = 'u';
 			rec.key = has_key ? &data->key : NULL;
 			rec.value = &data->value;
 			emit_record(ctx, data, txn, &rec);
@@ -723,6 +775,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				build_key(&data->key, data, info, desc, oldtuple);
 			build_value(ctx, data, txn, info, desc, oldtuple, NULL, NULL, 'd',
 						change->lsn);
+			rec.op = 'd';
 			rec.key = has_key ? &data->key : NULL;
 			rec.value = &data->value;
 			emit_record(ctx, data, txn, &rec);
@@ -772,6 +825,8 @@ wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		rec.change_lsn = change->lsn;
 		rec.schema_id = table_schema_id(ctx, data, info);
 		rec.change_event = true;
+		rec.op = 't';
+		rec.info = info;
 		emit_record(ctx, data, txn, &rec);
 	}
 	MemoryContextSwitchTo(old);

@@ -124,6 +124,38 @@ typedef struct Wal2dbzOutbox
 	List	   *placements;		/* of OutboxPlacement * */
 } Wal2dbzOutbox;
 
+/* delete.tombstone.handling.mode of the New Record State Extraction */
+typedef enum UnwrapDeleteMode
+{
+	UNWRAP_DROP,				/* deletes and tombstones dropped */
+	UNWRAP_TOMBSTONE,			/* a delete becomes a null row (default) */
+	UNWRAP_REWRITE,				/* the old row with __deleted "true" */
+	UNWRAP_REWRITE_WITH_TOMBSTONE,	/* ...and the tombstone kept */
+	UNWRAP_DELETE_TO_TOMBSTONE	/* a delete becomes a Kafka tombstone */
+} UnwrapDeleteMode;
+
+/* One entry of add.fields or add.headers: an envelope field and its name. */
+typedef struct UnwrapField
+{
+	const char *parent;			/* "source", "transaction", or NULL for the
+								 * envelope's own op and ts_* */
+	const char *field;
+	char	   *name;			/* prefix + the field's name or its alias */
+	const char *schema;			/* the Connect schema, "{...,\"optional\":true" */
+} UnwrapField;
+
+/*
+ * Debezium's New Record State Extraction (ExtractNewRecordState,
+ * transforms.<name>.*): the row instead of the envelope; see unwrap.c.
+ */
+typedef struct Wal2dbzUnwrap
+{
+	bool		enabled;
+	UnwrapDeleteMode delete_mode;
+	List	   *fields;			/* add.fields, of UnwrapField * */
+	List	   *headers;		/* add.headers, of UnwrapField * */
+} Wal2dbzUnwrap;
+
 /* The message prefix of wal2dbz.emit_event()'s messages. */
 #define WAL2DBZ_OUTBOX_PREFIX "wal2dbz.outbox"
 
@@ -160,6 +192,7 @@ typedef struct Wal2dbzOptions
 	Wal2dbzFilter column_filter;
 	Wal2dbzFilter message_filter;
 	Wal2dbzOutbox outbox;
+	Wal2dbzUnwrap unwrap;
 } Wal2dbzOptions;
 
 /* How one column's values are written; chosen once per relation. */
@@ -250,6 +283,9 @@ typedef struct Wal2dbzRelInfo
 	char	   *source_rel;		/* ,"schema":..,"table":..,"txId": */
 	uint32		schema_id;		/* framed: id of the SCHEMA frame sent for
 								 * this entry, 0 if none yet */
+	char	   *unwrap_delete_prefix;	/* unwrap, delete.tombstone.handling.mode
+										 * tombstone: the null row's schema */
+	uint32		unwrap_delete_schema_id;	/* framed: its SCHEMA frame */
 } Wal2dbzRelInfo;
 
 /* Per-transaction state, in txn->output_plugin_private. */
@@ -295,6 +331,9 @@ typedef struct Wal2dbzData
 	StringInfoData key;			/* one record's key and value; live as long */
 	StringInfoData value;		/* as the session, reset for each record */
 	StringInfoData batch;		/* framed.batch.bytes: frames not yet written */
+	StringInfoData unwrapped;	/* unwrap: the record's new value */
+	struct RecordHeader *unwrap_headers;	/* unwrap: the last delete's headers, */
+	int			unwrap_nheaders;	/* which its tombstone gets too */
 } Wal2dbzData;
 
 /* A Kafka record header: name and value (already rendered). */
@@ -317,6 +356,9 @@ typedef struct Wal2dbzRecord
 	uint32		schema_id;		/* framed: payloads only, see SCHEMA frames */
 	bool		change_event;	/* a table event: flagged for Debezium's
 								 * context headers */
+	char		op;				/* a table event's op (c, u, d, r, t; d for
+								 * its tombstone too), 0 for other records */
+	struct Wal2dbzRelInfo *info;	/* a table event's relation */
 } Wal2dbzRecord;
 
 
@@ -328,6 +370,8 @@ extern void wal2dbz_append_frame(StringInfo out, char kind,
 								 const Wal2dbzData *data);
 extern void wal2dbz_append_schema_frame(StringInfo out,
 										const Wal2dbzRelInfo *info,
+										const char *value_prefix,
+										uint32 schema_id,
 										const Wal2dbzData *data);
 extern int64 wal2dbz_now_ns(void);
 extern void wal2dbz_append_source_head(StringInfo out, Wal2dbzData *data,
@@ -347,6 +391,14 @@ extern bool wal2dbz_outbox_row(Wal2dbzData *data, Wal2dbzRelInfo *info,
 							   Wal2dbzRecord *rec);
 extern void wal2dbz_outbox_event(Wal2dbzData *data, const char *message,
 								 Size size, Wal2dbzRecord *rec);
+
+/* unwrap.c */
+extern void wal2dbz_unwrap_check(Wal2dbzOutbox *ob, Wal2dbzUnwrap *uw);
+extern char *wal2dbz_unwrap_value_prefix(const Wal2dbzUnwrap *uw,
+										 const char *row_fields,
+										 const char *topic, bool null_row);
+extern bool wal2dbz_unwrap_record(Wal2dbzData *data, Wal2dbzRelInfo *info,
+								  Wal2dbzRecord *rec, bool *null_row);
 
 /* options.c */
 extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,

@@ -98,6 +98,15 @@
 											 * own, as on a record Debezium's
 											 * outbox router made from a change
 											 * event */
+#define WAL2DBZ_FRAME_F_CONTEXT_AT_MARKER 0x40	/* with CHANGE_EVENT: the
+												 * context headers go where the
+												 * record has a header with an
+												 * empty name and a null value,
+												 * which is not sent itself: after
+												 * the change event's headers,
+												 * before those a transform (the
+												 * New Record State Extraction's
+												 * add.headers) added */
 
 /* field offsets, for readers that decode the header by hand */
 #define WAL2DBZ_FRAME_OFF_KIND		2

@@ -279,7 +279,8 @@ static const struct
 /*
  * "transforms" and "transforms.<name>.<property>": Debezium's single
  * message transforms, of which the plugin implements the Outbox Event
- * Router; they are forwarded to it, and it checks them.
+ * Router and the New Record State Extraction; they are forwarded to it,
+ * and it checks them.
  */
 static bool
 is_transform_property(const char *name)
@@ -288,12 +289,15 @@ is_transform_property(const char *name)
 }
 
 #define EVENT_ROUTER_CLASS "io.debezium.transforms.outbox.EventRouter"
+#define UNWRAP_CLASS "io.debezium.transforms.ExtractNewRecordState"
 
 /*
- * The transforms a configuration names must be the Outbox Event Router,
- * the one the plugin implements; its other properties the plugin checks
- * when it starts.  Any other transform (ExtractNewRecordState,
- * RegexRouter, ...) is refused here, before anything connects.
+ * The transforms a configuration names must be the Outbox Event Router or
+ * the New Record State Extraction, the ones the plugin implements; their
+ * other properties the plugin checks when it starts.  Any other transform
+ * (RegexRouter, ...) is refused here, before anything connects, and so is
+ * the New Record State Extraction when this process also runs the
+ * ClickHouse stage, which reads change event envelopes.
  */
 static bool
 check_transforms(const SinkConfig *cfg)
@@ -324,18 +328,27 @@ check_transforms(const SinkConfig *cfg)
 		{
 			sink_log_error("%s: transform \"%s\" has no \"%s\"", transforms->origin,
 						   tok, name);
-			sink_log_hint("Set it to \"%s\", the transform wal2dbz implements.",
-						  EVENT_ROUTER_CLASS);
+			sink_log_hint("Set it to \"%s\" or \"%s\", the transforms wal2dbz implements.",
+						  EVENT_ROUTER_CLASS, UNWRAP_CLASS);
 			ok = false;
+		}
+		else if (strcmp(type->value, UNWRAP_CLASS) == 0)
+		{
+			const char *ch = sink_config_get(cfg, "clickhouse.url");
+
+			if (ch != NULL && ch[0] != '\0')
+			{
+				sink_log_error("%s: transform \"%s\" (%s) cannot be combined with the ClickHouse stage (clickhouse.url): the stage reads Debezium's change event envelopes, which the transform replaces by rows",
+							   type->origin, tok, UNWRAP_CLASS);
+				sink_log_hint("Remove the transform: the ClickHouse stage applies updates and deletes from the envelopes itself.  Or run the ClickHouse stage in a process of its own on topics written without it.");
+				ok = false;
+			}
 		}
 		else if (strcmp(type->value, EVENT_ROUTER_CLASS) != 0)
 		{
-			sink_log_error("%s: transform \"%s\" of type \"%s\" is not supported: the only transform wal2dbz implements is the Outbox Event Router (%s)",
-						   type->origin, tok, type->value, EVENT_ROUTER_CLASS);
-			if (strcmp(type->value, "io.debezium.transforms.ExtractNewRecordState") == 0)
-				sink_log_hint("Records keep Debezium's change event envelope; to land rows in ClickHouse, the sink's ClickHouse stage (clickhouse.url) reads the envelopes itself.  Remove the transform.");
-			else
-				sink_log_hint("Remove the transform from \"transforms\" and its transforms.%s.* properties.", tok);
+			sink_log_error("%s: transform \"%s\" of type \"%s\" is not supported: wal2dbz implements the Outbox Event Router (%s) and the New Record State Extraction (%s)",
+						   type->origin, tok, type->value, EVENT_ROUTER_CLASS, UNWRAP_CLASS);
+			sink_log_hint("Remove the transform from \"transforms\" and its transforms.%s.* properties.", tok);
 			ok = false;
 		}
 	}

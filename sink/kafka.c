@@ -1131,6 +1131,7 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 		bool		context = sk->context_headers &&
 			(frame->flags & WAL2DBZ_FRAME_F_CHANGE_EVENT);
 		bool		context_first = frame->flags & WAL2DBZ_FRAME_F_CONTEXT_FIRST;
+		bool		at_marker = frame->flags & WAL2DBZ_FRAME_F_CONTEXT_AT_MARKER;
 
 		if (frame->nheaders == 0)
 			hdrs = rd_kafka_headers_copy(sk->context_hdrs);	/* the usual case */
@@ -1141,9 +1142,19 @@ sink_kafka_produce(SinkKafka *sk, const SinkFrame *frame,
 			if (context && context_first)
 				add_context_headers(sk, hdrs);
 			while (sink_frame_header_next(frame, &pos, &header))
+			{
+				/* where a transform's headers begin (context or not) */
+				if (at_marker && header.name_len == 0 && header.value == NULL)
+				{
+					if (context)
+						add_context_headers(sk, hdrs);
+					context = false;
+					continue;
+				}
 				rd_kafka_header_add(hdrs, header.name,
 									(ssize_t) header.name_len, header.value,
 									header.value ? (ssize_t) header.value_len : 0);
+			}
 			if (context && !context_first)
 				add_context_headers(sk, hdrs);
 		}

@@ -11,7 +11,8 @@ Values that differ between any two runs are masked in both files by rewriting th
   default masks: every "ts_ms"/"ts_us"/"ts_ns" number, source "txId", "lsn", "sequence",
                  transaction "id" strings ("<xid>:<lsn>"), the __debezium.context.runId header
   --mask NAME    also mask any JSON member "NAME":<scalar> (e.g. --mask ts_nn for now() columns)
-Headers are compared only with --headers. Exit status 0 when equal, 1 otherwise.
+Headers are compared only with --headers; --mask-header NAME masks the (non-null) values of headers
+NAME. Exit status 0 when equal, 1 otherwise.
 
 Known differences (fidelity.sh names them per capture, with the reason) are normalised in BOTH files
 before masking, and only in the records they concern; every other record stays byte for byte:
@@ -267,6 +268,7 @@ def main():
     i = 2
     defaults = True
     headers = False
+    masked_headers = set()
     maxn = 20
     drops = []
     unordered = False
@@ -290,6 +292,8 @@ def main():
             defaults = False; i += 1
         elif args[i] == "--headers":
             headers = True; i += 1
+        elif args[i] == "--mask-header":
+            masked_headers.add(args[i + 1]); i += 2
         elif args[i] == "--max":
             maxn = int(args[i + 1]); i += 2
         else:
@@ -323,8 +327,10 @@ def main():
                     k = next((j for j in range(min(len(vx), len(vy))) if vx[j] != vy[j]), min(len(vx), len(vy)))
                     probs.append(f"{f} differs at byte {k}:\n    expected ...{vx[max(0, k - 80):k + 80]}\n    actual   ...{vy[max(0, k - 80):k + 80]}")
         if headers:
-            hx = [h for h in x.get("headers", []) if h[0] != "__debezium.context.runId"]
-            hy = [h for h in y.get("headers", []) if h[0] != "__debezium.context.runId"]
+            def hmask(h):
+                return [h[0], "#" if h[0] in masked_headers and h[1] is not None else h[1]]
+            hx = [hmask(h) for h in x.get("headers", []) if h[0] != "__debezium.context.runId"]
+            hy = [hmask(h) for h in y.get("headers", []) if h[0] != "__debezium.context.runId"]
             if hx != hy:
                 probs.append(f"headers {hx} != {hy}")
         if probs:

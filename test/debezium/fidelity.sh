@@ -71,8 +71,14 @@ KNOWN_TX_MESSAGES="--unordered-message-collections"
 KNOWN_MERGED_STRUCTS="--unordered-merged-structs"
 
 # known_differences NAME: the compare.py options for capture NAME (word-split on purpose).
+# The New Record State Extraction's captures add run-dependent envelope fields to rows and headers
+# (LSNs, times, transaction ids): masked like the envelope's own.
+UNWRAP_MASKS="--mask __lsn --mask __source_ts_ms --mask cdc_ts_ms --mask __id --mask-header h_source_lsn --mask-header h_ts_ms --mask-header __transaction_id"
+
 known_differences() {
   case $1 in
+    unwrap*txmeta*) echo "$UNWRAP_MASKS $KNOWN_TX_MESSAGES" ;;
+    unwrap*) echo "$UNWRAP_MASKS" ;;
     types-unknown) echo "$KNOWN_VECTOR $KNOWN_MULTIDIM $KNOWN_GEO_UNKNOWN" ;;  # name is right there
     types | types-*) echo "$KNOWN_NAME $KNOWN_VECTOR $KNOWN_MULTIDIM" ;;
     ops-txmeta) echo "$KNOWN_TX_MESSAGES" ;;
@@ -85,7 +91,7 @@ known_differences() {
 # are the point there) or with FIDELITY_HEADERS=1
 compare_headers() {
   case $1 in
-    outbox*) echo --headers ;;
+    outbox*|unwrap*) echo --headers ;;
     *) echo ${FIDELITY_HEADERS:+--headers} ;;
   esac
 }
@@ -115,6 +121,7 @@ KNOWN_SNAPSHOT_DATES="--snapshot-dates public.t_date.d"
 # known_snapshot_differences NAME: the compare.py options for the snapshot records of capture NAME.
 known_snapshot_differences() {
   case $1 in
+    unwrap*) echo "$KNOWN_SNAPSHOT_TXID $UNWRAP_MASKS" ;;
     types-unknown) echo "$KNOWN_SNAPSHOT_TXID $KNOWN_SNAPSHOT_DATES $KNOWN_VECTOR $KNOWN_MULTIDIM $KNOWN_GEO_UNKNOWN" ;;
     types | types-*) echo "$KNOWN_SNAPSHOT_TXID $KNOWN_SNAPSHOT_DATES $KNOWN_VECTOR $KNOWN_MULTIDIM" ;;
     outbox-expand*) echo "$KNOWN_SNAPSHOT_TXID $KNOWN_MERGED_STRUCTS" ;;
@@ -141,7 +148,7 @@ psqlq() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # prep.py: "strip IN OUT" drops the leading snapshot records; "mask FILE" rewrites FILE in place.
 cat > "$work/prep.py" <<'PY'
-import json, re, sys
+import json, os, re, sys
 
 def op_of(v):
     if v is None:
@@ -171,12 +178,20 @@ def mask(s):
         s = p.sub(r, s)
     return s
 
+def is_snapshot(i, r):
+    # SNAPSHOT_RECORDS: the snapshot's record count, for captures whose values
+    # carry no "op" (the New Record State Extraction's rows)
+    if os.environ.get("SNAPSHOT_RECORDS"):
+        return i < int(os.environ["SNAPSHOT_RECORDS"])
+    return op_of(r.get("value")) == "r"
+
 if sys.argv[1] == "strip":
     recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
     n = 0
-    while n < len(recs) and op_of(recs[n].get("value")) == "r":
+    while n < len(recs) and is_snapshot(n, recs[n]):
         n += 1
-    late = [i + 1 for i, r in enumerate(recs[n:], n) if op_of(r.get("value")) == "r"]
+    late = [i + 1 for i, r in enumerate(recs[n:], n)
+            if not os.environ.get("SNAPSHOT_RECORDS") and op_of(r.get("value")) == "r"]
     if late:
         sys.exit("snapshot records after streaming started: %s" % late[:5])
     with open(sys.argv[3], "w", encoding="utf-8") as f:
@@ -189,12 +204,18 @@ elif sys.argv[1] == "snapshot":
     drop = set(sys.argv[4:])
     n = 0
     with open(sys.argv[3], "w", encoding="utf-8") as f:
-        for r in recs:
-            if op_of(r.get("value")) != "r":
+        for i, r in enumerate(recs):
+            if not is_snapshot(i, r):
                 break
             if r["topic"] not in drop:
                 f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
                 n += 1
+    print(n)
+elif sys.argv[1] == "count-snapshot":
+    recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+    n = 0
+    while n < len(recs) and op_of(recs[n].get("value")) == "r":
+        n += 1
     print(n)
 elif sys.argv[1] == "mask":
     recs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
@@ -244,6 +265,14 @@ t=0 passed=0 failed=0 skipped=0
 for name in "${names[@]}"; do
   t=$((t + 1))
   sql=$caps/${name%%-*}.sql
+  # the New Record State Extraction's captures: ops.sql, and the snapshot records are told
+  # apart by their number (the ops capture's), since the rows carry no "op"
+  unset SNAPSHOT_RECORDS
+  if [[ $name == unwrap* ]]; then
+    sql=$caps/ops.sql
+    SNAPSHOT_RECORDS=$(python3 "$work/prep.py" count-snapshot "$caps/ops.jsonl")
+    export SNAPSHOT_RECORDS
+  fi
   if [[ ! -f $caps/$name.jsonl || ! -f $sql ]]; then
     echo "not ok $t - capture $name"; echo "# no $caps/$name.jsonl or $sql"; failed=$((failed + 1)); continue
   fi

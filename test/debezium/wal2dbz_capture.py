@@ -32,7 +32,7 @@ VERSION = 1
 HEADER = struct.Struct(">BBBBQQIIHHii")   # 40 bytes, see wal2dbz_frame.h
 assert HEADER.size == 40
 F_TOMBSTONE, F_TXMETA, F_MESSAGE, F_SNAPSHOT = 0x01, 0x02, 0x04, 0x08
-F_CHANGE_EVENT, F_CONTEXT_FIRST = 0x10, 0x20
+F_CHANGE_EVENT, F_CONTEXT_FIRST, F_CONTEXT_AT_MARKER = 0x10, 0x20, 0x40
 
 
 class FrameError(Exception):
@@ -176,7 +176,11 @@ def convert(frames, logical_name):
                        ["__debezium.context.taskId", "0"],
                        ["__debezium.context.connectorName", "postgresql"],
                        ["__debezium.context.runId", "(wal2dbz-sink run id)"]]
-            if f["flags"] & F_CONTEXT_FIRST:
+            marker = ["", None]
+            if f["flags"] & F_CONTEXT_AT_MARKER and marker in rec["headers"]:
+                at = rec["headers"].index(marker)
+                rec["headers"][at:at + 1] = context
+            elif f["flags"] & F_CONTEXT_FIRST:
                 rec["headers"] = context + rec["headers"]
             else:
                 rec["headers"] += context

@@ -207,11 +207,21 @@ expect_fail 1 'property "message.key.columns" is not supported by wal2dbz-sink: 
 if grep -qF 'property "column.mask.with.10.chars" is not supported' "$TMP/err"; then
 	ok "column.mask.with.* refused by name"; else not_ok "column.mask.with.* refused by name"; fi
 
-{ base; echo "transforms = unwrap"
-  echo "transforms.unwrap.type = io.debezium.transforms.ExtractNewRecordState"; } >"$TMP/x1.properties"
+{ base; echo "transforms = route"
+  echo "transforms.route.type = org.apache.kafka.connect.transforms.RegexRouter"; } >"$TMP/x1.properties"
 run --config "$TMP/x1.properties"
-expect_fail 1 'transform "unwrap" of type "io.debezium.transforms.ExtractNewRecordState" is not supported' \
-	"a transform other than the Outbox Event Router is refused before connecting"
+expect_fail 1 'transform "route" of type "org.apache.kafka.connect.transforms.RegexRouter" is not supported' \
+	"a transform wal2dbz does not implement is refused before connecting"
+{ base; echo "transforms = unwrap"
+  echo "transforms.unwrap.type = io.debezium.transforms.ExtractNewRecordState"; } >"$TMP/x4.properties"
+run --config "$TMP/x4.properties"
+expect_fail 1 "could not connect to the server" "the New Record State Extraction is accepted"
+{ base; echo "transforms = unwrap"
+  echo "transforms.unwrap.type = io.debezium.transforms.ExtractNewRecordState"
+  echo "clickhouse.url = http://127.0.0.1:$CLOSED_PORT"; } >"$TMP/x5.properties"
+run --config "$TMP/x5.properties"
+expect_fail 1 'cannot be combined with the ClickHouse stage (clickhouse.url)' \
+	"the New Record State Extraction is refused with the ClickHouse stage in the same process"
 { base; echo "transforms = outbox"; } >"$TMP/x2.properties"
 run --config "$TMP/x2.properties"
 expect_fail 1 'transform "outbox" has no "transforms.outbox.type"' "a transform needs its type"
