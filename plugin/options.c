@@ -20,9 +20,12 @@
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "regex/regex.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "wal2dbz.h"
@@ -392,4 +395,33 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("parameter \"%s\" must not be empty", "topic.prefix")));
+}
+
+/* Turn text[] {name, value, name, value...} into plugin options. */
+List *
+wal2dbz_options_from_array(ArrayType *array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *options = NIL;
+
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be name/value pairs"),
+				 errhint("Pass ARRAY['topic.prefix', 'dbserver1', ...].")));
+	for (int i = 0; i < n; i += 2)
+	{
+		if (nulls[i] || nulls[i + 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("options must not contain nulls")));
+		options = lappend(options,
+						  makeDefElem(TextDatumGetCString(elems[i]),
+									  (Node *) makeString(TextDatumGetCString(elems[i + 1])),
+									  -1));
+	}
+	return options;
 }

@@ -67,35 +67,6 @@ typedef struct SnapshotPosition
 	int64		start_us;		/* snapshot transaction start, Unix us */
 } SnapshotPosition;
 
-/* Turn text[] {name, value, name, value...} into plugin options. */
-static List *
-options_from_array(ArrayType *array)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	List	   *options = NIL;
-
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	if (n % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be name/value pairs"),
-				 errhint("Pass ARRAY['topic.prefix', 'dbserver1', ...].")));
-	for (int i = 0; i < n; i += 2)
-	{
-		if (nulls[i] || nulls[i + 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("options must not contain nulls")));
-		options = lappend(options,
-						  makeDefElem(TextDatumGetCString(elems[i]),
-									  (Node *) makeString(TextDatumGetCString(elems[i + 1])),
-									  -1));
-	}
-	return options;
-}
-
 /* The snapshot marker of a row, per the rules in the file header. */
 static const char *
 snapshot_marker(const SnapshotPosition *pos, bool first_row, bool last_row)
@@ -365,7 +336,7 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 
 	scan->data = data = palloc0(sizeof(Wal2dbzData));
 	wal2dbz_parse_options(PG_ARGISNULL(1) ? NIL :
-						  options_from_array(PG_GETARG_ARRAYTYPE_P(1)),
+						  wal2dbz_options_from_array(PG_GETARG_ARRAYTYPE_P(1)),
 						  &data->opt, false);
 	scan->batch_bytes = data->opt.framed_batch_bytes;
 	data->opt.format = OUTPUT_FRAMED;

@@ -33,6 +33,14 @@ RETURNS SETOF bytea
 AS 'MODULE_PATHNAME', 'wal2dbz_snapshot_frames'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 
+-- Checks plugin options (name/value pairs) as a decoding session would at
+-- its start; the first bad one raises the error it would raise there.
+-- wal2dbz-sink check calls it with the options it would send.
+CREATE FUNCTION check_options(options text[])
+RETURNS void
+AS 'MODULE_PATHNAME', 'wal2dbz_check_options'
+LANGUAGE C STRICT STABLE;
+
 -- The outbox pattern without an outbox table: publishes an event exactly as
 -- Debezium's Outbox Event Router publishes an outbox row (topic routed by
 -- the aggregate type, keyed by the aggregate id, the payload as value, the

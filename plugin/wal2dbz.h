@@ -403,6 +403,8 @@ extern bool wal2dbz_unwrap_record(Wal2dbzData *data, Wal2dbzRelInfo *info,
 /* options.c */
 extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
 								  bool is_init);
+struct ArrayType;				/* utils/array.h */
+extern List *wal2dbz_options_from_array(struct ArrayType *array);
 extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
 								  const char *name);
 

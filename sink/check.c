@@ -349,6 +349,55 @@ check_extension(CheckState *cs)
 }
 
 /*
+ * The plugin options, as the plugin itself checks them when decoding
+ * starts (the transforms.* properties are only checked there): through
+ * wal2dbz.check_options() when the extension has it, else not at all (the
+ * extension line says why).
+ */
+static void
+check_plugin_options(CheckState *cs)
+{
+	PGresult   *res;
+	char	   *options;
+	const char *values[1];
+
+	res = PQexec(cs->conn,
+				 "SELECT pg_catalog.to_regprocedure('wal2dbz.check_options(text[])') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+		strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	{
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+
+	options = sink_snapshot_options_array(cs->cfg);
+	if (options == NULL)
+	{
+		sink_check_report("FAIL", "plugin options", NULL, "out of memory");
+		return;
+	}
+	values[0] = options;
+	res = PQexecParams(cs->conn, "SELECT wal2dbz.check_options($1::text[])", 1,
+					   NULL, values, NULL, NULL, 0);
+	free(options);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		sink_check_report("OK", "plugin options", NULL,
+						  "the plugin accepts the configuration's options");
+	else
+	{
+		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+		sink_check_report("FAIL", "plugin options",
+						  hint ? hint : "correct the property the message names",
+						  "the plugin refuses them: %s",
+						  msg ? msg : PQerrorMessage(cs->conn));
+	}
+	PQclear(res);
+}
+
+/*
  * The snapshot state table (see sink/snapshot.c): the sink reads and writes
  * its row, and creates the table (and schema) at the first start when they
  * are missing.  Not used with snapshot.mode no_data.
@@ -758,6 +807,7 @@ sink_check_run(const SinkConfig *cfg)
 		check_role(&cs);
 		check_plugin_libraries(&cs);
 		check_extension(&cs);
+		check_plugin_options(&cs);
 		check_state_table(&cs);
 		check_slot(&cs);
 		check_replica_identity(&cs);

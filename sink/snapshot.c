@@ -670,9 +670,9 @@ same_filter(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-/* The plugin options as a text[] literal {name,value,...}. */
-static char *
-options_array(const SinkConfig *cfg)
+/* The plugin options as a text[] literal {name,value,...}; see snapshot.h. */
+char *
+sink_snapshot_options_array(const SinkConfig *cfg)
 {
 	Buf			buf = {0};
 	int			i;
@@ -2136,7 +2136,7 @@ take_snapshot(const SinkSnapshotEnv *env, PGconn *repl, PGconn *ctl,
 	nalloc = s.nworkers;
 	s.start = start;
 	s.snapshot_lsn = snapshot_lsn;
-	s.options = options_array(cfg);
+	s.options = sink_snapshot_options_array(cfg);
 	s.workers = calloc(s.nworkers, sizeof(Worker));
 	if (s.options == NULL || s.workers == NULL)
 	{

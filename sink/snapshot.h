@@ -90,6 +90,14 @@ extern bool sink_snapshot_check_config(SinkConfig *cfg);
 extern bool sink_snapshot_may_run(const SinkConfig *cfg);
 
 /**
+ * @brief The plugin options the sink sends, as a text[] literal
+ * {name,value,...} (snapshot reads, and check's wal2dbz.check_options()).
+ *
+ * @returns a malloc'd string the caller frees, or NULL when out of memory.
+ */
+extern char *sink_snapshot_options_array(const SinkConfig *cfg);
+
+/**
  * @brief Make sure the slot exists and, as snapshot.mode asks, take a
  * snapshot before streaming.
  *

@@ -66,6 +66,18 @@ SELECT count(*) FROM unwrapped('transforms.unwrap.route.by.field', '',
     'transforms.unwrap.drop.fields.from.key', 'false',
     'transforms.unwrap.replace.null.with.default', 'true');
 
+-- the same checks through the extension, as "wal2dbz-sink check" runs them
+CREATE EXTENSION wal2dbz;
+SELECT wal2dbz.check_options(ARRAY['transforms', 'unwrap',
+    'transforms.unwrap.type', 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.add.fields', 'op,source.ts_ms']);
+SELECT wal2dbz.check_options(ARRAY['transforms', 'unwrap',
+    'transforms.unwrap.type', 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.add.fields', 'op,after.name']);
+SELECT wal2dbz.check_options(ARRAY['decimal.handling.mode', 'exact']);
+SELECT wal2dbz.check_options(ARRAY['topic.prefix']);
+DROP EXTENSION wal2dbz;
+
 SELECT 'stop' FROM pg_drop_replication_slot('unwrap_slot');
 DROP TABLE public.items;
 DROP FUNCTION unwrapped;

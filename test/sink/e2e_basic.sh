@@ -118,6 +118,8 @@ rc=$?
 check '[[ $rc -eq 0 ]] && ! grep -q "^FAIL" "$WORK/check.out"' "check passes" || diag "$WORK/check.out"
 check 'grep -q "^OK kafka: " "$WORK/check.out" && grep -q "^OK slot: \"$SLOT\" does not exist yet" "$WORK/check.out"' \
 	"check reaches Kafka and reports the missing slot"
+check 'grep -q "^OK plugin options: the plugin accepts" "$WORK/check.out"' \
+	"check has the plugin check the options it will be sent"
 
 # --- 2. idle database: slot created, keepalive confirmed, exit at --endpos
 END0=$(sql "SELECT pg_current_wal_lsn()")

@@ -8,7 +8,8 @@
 #	  rows and headers), takes the initial snapshot and streams a load; a
 #	  consumer rebuilds the table from the topic's rows alone.
 #
-# 1. The Kafka Connect JSON configuration is accepted as is.
+# 1. The Kafka Connect JSON configuration is accepted as is; "check" asks the
+#    plugin about its options and names a bad transform property.
 # 2. Every record is a row (schema and payload), never an envelope; no
 #    Kafka tombstones (rewrite mode drops them).
 # 3. The last row per key, less the ones marked __deleted, equals the
@@ -87,6 +88,25 @@ cat > "$WORK/connector.json" <<EOF
   }
 }
 EOF
+
+# "check" asks the plugin about the transform's properties before anything streams
+sed 's/"op,source.ts_ms"/"op,source.ts_ms,after.owner"/' "$WORK/connector.json" >"$WORK/bad.json"
+"$SINK" check --config "$WORK/bad.json" >"$WORK/check-bad.out" 2>&1
+rc=$?
+if [[ $rc -ne 0 ]] && grep -q '^FAIL plugin options: the plugin refuses them: "transforms.unwrap.add.fields" names "after.owner"' \
+	"$WORK/check-bad.out"; then
+	ok "check names the transform property the plugin refuses"
+else
+	not_ok "check names the transform property the plugin refuses"
+	sed 's/^/#   /' "$WORK/check-bad.out"
+fi
+"$SINK" check --config "$WORK/connector.json" >"$WORK/check.out" 2>&1
+if grep -q '^OK plugin options: ' "$WORK/check.out" && ! grep -q '^FAIL' "$WORK/check.out"; then
+	ok "check accepts the transform's properties"
+else
+	not_ok "check accepts the transform's properties"
+	sed 's/^/#   /' "$WORK/check.out"
+fi
 
 # the snapshot (the slot is new), up to the position before the load
 if "$SINK" --config "$WORK/connector.json" --endpos="$(psql -At -c 'SELECT pg_current_wal_lsn()')" \
