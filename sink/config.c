@@ -105,6 +105,9 @@ static const PropDef prop_defs[] = {
 	{"snapshot.select.statement.overrides", PT_LIST, 0, NULL, 0, 0},
 	/* no Debezium equivalent: rows per chunk (cf. incremental.snapshot.chunk.size) */
 	{"snapshot.chunk.size", PT_INT, 0, NULL, 1, INT_MAX},
+	/* ACCESS SHARE locks on the tables for the snapshot's duration */
+	{"snapshot.locking.mode", PT_ENUM, 0, "shared|none", 0, 0},
+	{"snapshot.lock.timeout.ms", PT_INT, 0, NULL, 0, INT_MAX},
 
 	/* event content: forwarded verbatim to the plugin */
 	{"topic.prefix", PT_STRING, PROP_PLUGIN | PROP_REQUIRED, NULL, 0, 0},
@@ -198,7 +201,6 @@ static const struct
 	{"max.queue.size.in.bytes", "records go to the producer as they are decoded"},
 	{"poll.interval.ms", "records go to the producer as they are decoded"},
 	{"snapshot.fetch.size", "snapshots read in chunks (snapshot.chunk.size)"},
-	{"snapshot.lock.timeout.ms", "snapshots read in the slot's exported snapshot, without explicit table locks"},
 	{"errors.retry.delay.initial.ms", "the sink reconnects with backoff from 1 to 30 s"},
 	{"errors.retry.delay.max.ms", "the sink reconnects with backoff from 1 to 30 s"},
 	{"retriable.restart.connector.wait.ms", "the sink reconnects with backoff from 1 to 30 s"},

@@ -1066,6 +1066,88 @@ error:
 	return r;
 }
 
+/*
+ * Hold ACCESS SHARE locks on the planned tables in the planning
+ * connection's transaction until the snapshot ends (Debezium's
+ * snapshot.locking.mode=shared), waiting at most snapshot.lock.timeout.ms
+ * (Debezium's default 10 s): TRUNCATE and table-rewriting ALTER TABLE are
+ * not MVCC-safe, and a snapshot reading a table after one committed would
+ * find it empty.  Then make sure none committed between the snapshot and
+ * the locks: a table whose file is not the one the snapshot sees was
+ * truncated or rewritten (or VACUUM FULL/CLUSTER ran), and its rows as of
+ * the snapshot cannot be read any more, so the snapshot stops, to be
+ * taken again.
+ */
+static bool
+lock_tables(Snapshot *s, PGconn *conn)
+{
+	const SinkConfig *cfg = s->cfg;
+	const char *mode = sink_config_get(cfg, "snapshot.locking.mode");
+	Buf			buf = {0};
+	Buf			oids = {0};
+	char	   *sql;
+	PGresult   *res;
+	const char *values[1];
+	int			i;
+
+	if (s->ntables == 0)
+		return true;
+	if (mode == NULL || strcmp(mode, "none") != 0)
+	{
+		buf_printf(&buf, "SET LOCAL lock_timeout = %d; LOCK TABLE ",
+				   int_prop(cfg, "snapshot.lock.timeout.ms", 10000));
+		for (i = 0; i < s->ntables; i++)
+			buf_printf(&buf, "%s%s", i > 0 ? ", " : "", s->tables[i].qualified);
+		buf_printf(&buf, " IN ACCESS SHARE MODE; SET LOCAL lock_timeout = 0");
+		sql = buf_finish(&buf);
+		if (sql == NULL)
+			return false;
+		res = PQexec(conn, sql);
+		free(sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			sink_log_error("could not lock the tables to snapshot: %s", PQerrorMessage(conn));
+			if (code && strcmp(code, "55P03") == 0)	/* lock_not_available */
+				sink_log_hint("Another session holds a conflicting lock (an ALTER TABLE, a long TRUNCATE...) for longer than snapshot.lock.timeout.ms; let it finish or raise the setting, then start again.");
+			PQclear(res);
+			return false;
+		}
+		PQclear(res);
+	}
+
+	buf_printf(&oids, "{");
+	for (i = 0; i < s->ntables; i++)
+		buf_printf(&oids, "%s%s", i > 0 ? "," : "", s->tables[i].oid);
+	buf_printf(&oids, "}");
+	sql = buf_finish(&oids);
+	if (sql == NULL)
+		return false;
+	values[0] = sql;
+	/* relfilenode as the snapshot sees pg_class, against the file in use now */
+	res = exec_params(conn,
+					  "SELECT pg_catalog.string_agg(n.nspname OPERATOR(pg_catalog.||) '.' "
+					  "   OPERATOR(pg_catalog.||) c.relname, ', ') "
+					  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					  "WHERE c.oid = ANY ($1::pg_catalog.oid[]) "
+					  " AND c.relfilenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(c.oid)",
+					  1, values, PGRES_TUPLES_OK, "check the tables to snapshot");
+	free(sql);
+	if (res == NULL)
+		return false;
+	if (!PQgetisnull(res, 0, 0))
+	{
+		sink_log_error("table(s) %s were truncated or rewritten (TRUNCATE, ALTER TABLE, VACUUM FULL, CLUSTER) after the snapshot began: their rows as of the snapshot cannot be read",
+					   PQgetvalue(res, 0, 0));
+		sink_log_hint("Start the sink again: the snapshot is taken again, and the changes after it follow.");
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
 /* Free what one table of the plan owns. */
 static void
 free_table(SnapTable *t)
@@ -2159,7 +2241,8 @@ take_snapshot(const SinkSnapshotEnv *env, PGconn *repl, PGconn *ctl,
 			 SINK_LSN_ARGS(s.snapshot_lsn));
 	s.start_ms = sink_mono_ms();
 	sink_lsn_raise(env->lsn, start);	/* what the slot already has */
-	if (!plan(&s, s.workers[0].conn, scope, state))
+	if (!plan(&s, s.workers[0].conn, scope, state) ||
+		!lock_tables(&s, s.workers[0].conn))
 	{
 		r = failure_of(s.workers[0].conn);
 		goto done;
