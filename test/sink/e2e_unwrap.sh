@@ -25,36 +25,12 @@
 #
 #-------------------------------------------------------------------------
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib_e2e.sh"
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-SINK=${SINK:-$TOP/sink/wal2dbz-sink}
-LIB=$TOP/test/lib
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/wal2dbz-unwrap.XXXXXX")
-chmod 755 "$WORK"
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-bail() { echo "Bail out! $*"; exit 1; }
-
-cleanup() {
-	"$LIB/kafka.sh" stop "$WORK/kafka" >/dev/null 2>&1
-	"$LIB/pg.sh" stop "$WORK/pg" >/dev/null 2>&1
-	if [[ $failed -ne 0 || -n ${KEEP:-} ]]; then
-		echo "# work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-
-[[ -x $SINK ]] || bail "no sink at $SINK (make -C sink)"
-eval "$("$LIB/pg.sh" start "$WORK/pg")" || bail "PostgreSQL did not start"
-BOOTSTRAP=$("$LIB/kafka.sh" start "$WORK/kafka") || bail "Kafka did not start"
-psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+e2e_init unwrap
+e2e_start_pg
+e2e_start_kafka
+psql() { e2e_psql "$@"; }
 
 # rows that exist before the sink first starts: the snapshot's
 psql <<'SQL' || bail "could not create the table"
@@ -195,6 +171,4 @@ while IFS= read -r line; do
 		*) echo "# $line" ;;
 	esac
 done <"$WORK/checks.txt"
-
-echo "1..$n"
-exit $((failed > 0))
+tap_end
