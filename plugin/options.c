@@ -362,6 +362,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			option_skipped_operations(elem, opt);
 		else if (strcmp(name, "unavailable.value.placeholder") == 0)
 			opt->placeholder = option_required_string(elem);
+		else if (strcmp(name, "state.schema") == 0)
+			opt->state_schema = option_required_string(elem);
 		else if (strcmp(name, "schema.include.list") == 0)
 			option_filter(elem, &opt->schema_filter, false, "schema.exclude.list");
 		else if (strcmp(name, "schema.exclude.list") == 0)

@@ -386,7 +386,10 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 	old = MemoryContextSwitchTo(info->context);
 
 	info->data_collection = psprintf("%s.%s", nspname, relname);
-	info->captured = wal2dbz_filter_allows(&opt->schema_filter, nspname) &&
+	info->invisible = opt->state_schema != NULL &&
+		strcmp(nspname, opt->state_schema) == 0;
+	info->captured = !info->invisible &&
+		wal2dbz_filter_allows(&opt->schema_filter, nspname) &&
 		wal2dbz_filter_allows(&opt->table_filter, info->data_collection);
 	info->ncolumns = 0;
 	info->nkeys = 0;

@@ -644,8 +644,10 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	bool		has_key;
 	MemoryContext old;
 
-	note_table_change(ctx, data, txn, change->lsn);
 	info = wal2dbz_relinfo_get(data, relation);
+	if (info->invisible)
+		return;
+	note_table_change(ctx, data, txn, change->lsn);
 	if (!info->captured)
 		return;
 	switch (change->action)
@@ -805,7 +807,12 @@ wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	Wal2dbzData *data = ctx->output_plugin_private;
 	MemoryContext old;
+	bool		visible = false;
 
+	for (int i = 0; i < nrelations && !visible; i++)
+		visible = !wal2dbz_relinfo_get(data, relations[i])->invisible;
+	if (!visible)
+		return;
 	note_table_change(ctx, data, txn, change->lsn);
 	if (data->opt.skip_truncate)
 		return;

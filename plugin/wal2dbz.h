@@ -187,6 +187,7 @@ typedef struct Wal2dbzOptions
 	bool		skip_delete;
 	bool		skip_truncate;
 	char	   *placeholder;	/* unavailable.value.placeholder */
+	char	   *state_schema;	/* state.schema: changes not even seen */
 	Wal2dbzFilter schema_filter;
 	Wal2dbzFilter table_filter;
 	Wal2dbzFilter column_filter;
@@ -268,6 +269,7 @@ typedef struct Wal2dbzRelInfo
 	Oid			relid;			/* hash key */
 	bool		valid;
 	bool		captured;		/* passes schema/table filters */
+	bool		invisible;		/* in state.schema: not even a transaction */
 	MemoryContext context;
 	char	   *topic;
 	int			topic_len;

@@ -371,6 +371,15 @@ build_start_command(const SinkConfig *cfg)
 	ok &= append_ident(&buf, &len, &cap, "output.format");
 	ok &= append_text(&buf, &len, &cap, " ");
 	ok &= append_literal(&buf, &len, &cap, "framed");
+
+	/*
+	 * The state table's writes must not even open a transaction on the
+	 * transaction topic: Debezium has no such table.
+	 */
+	ok &= append_text(&buf, &len, &cap, ", ");
+	ok &= append_ident(&buf, &len, &cap, "state.schema");
+	ok &= append_text(&buf, &len, &cap, " ");
+	ok &= append_literal(&buf, &len, &cap, SINK_STATE_SCHEMA);
 	for (i = 0; i < cfg->nprops && ok; i++)
 	{
 		if (!sink_config_is_plugin_option(cfg->props[i].name))

@@ -50,24 +50,25 @@
  * State.  Whether a snapshot completed is recorded in the source database,
  * in table wal2dbz_sink.snapshot_state, one row per slot.  It lives beside
  * the slot it describes: same server, same durability and backups, and
- * readable and resettable with SQL (DELETE the row to snapshot again).
- * Kafka would have been the other choice (Kafka Connect keeps Debezium's
- * offsets there), but the slot already is the sink's offset, and reading a
- * compacted topic back at every start needs a consumer for one row.  The
- * row is written only around snapshots, never while streaming, and the
- * sink adds its schema to the schema.exclude.list it forwards to the
- * plugin, so the row's changes never become events.  A row that says
- * "running" (or no row at all for an existing slot) means a snapshot did
- * not complete: it is redone, so a crash never leaves a silent hole.  The
- * row also keeps the table and schema filters streaming last started with:
- * a table captured now that those filters did not capture (say, added to
- * table.include.list) has its existing rows snapshotted at this start,
- * before streaming resumes with the new filters.  Its changes since the
- * slot's position are then streamed as well (at least once); without this,
- * its rows from before the change would never reach Kafka, and Debezium 3
- * would need an incremental snapshot signal for it.  A table created after
- * the last start, inside the old filters, is not snapshotted: its rows
- * were streamed from its creation.
+ * readable and resettable with SQL (DELETE the row to snapshot again).  Kafka
+ * would have been the other choice (Kafka Connect keeps Debezium's offsets
+ * there), but the slot already is the sink's offset, and reading a compacted
+ * topic back at every start needs a consumer for one row.  The row is
+ * written only around snapshots, never while streaming, and the sink adds
+ * its schema to the schema.exclude.list it forwards to the plugin, so the
+ * row's changes never become events, and names it as the plugin's
+ * state.schema, so its transactions stay off the transaction topic too.  A
+ * row that says "running" (or no row at all for an existing slot) means a
+ * snapshot did not complete: it is redone, so a crash never leaves a silent
+ * hole.  The row also keeps the table and schema filters streaming last
+ * started with: a table captured now that those filters did not capture
+ * (say, added to table.include.list) has its existing rows snapshotted at
+ * this start, before streaming resumes with the new filters.  Its changes
+ * since the slot's position are then streamed as well (at least once);
+ * without this, its rows from before the change would never reach Kafka, and
+ * Debezium 3 would need an incremental snapshot signal for it.  A table
+ * created after the last start, inside the old filters, is not snapshotted:
+ * its rows were streamed from its creation.
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *

@@ -55,6 +55,29 @@ SELECT regexp_replace(mask(data), '@[0-9a-f]+', '@HASH', 'g') FROM pg_logical_sl
     'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
     'table.include.list', 'public\.tm_a');
 
+-- state.schema (the sink's own state): a transaction that changed only its
+-- tables, even by TRUNCATE, is not seen at all; one that also changed a
+-- captured table counts only that table's events
+CREATE SCHEMA tm_state;
+CREATE TABLE tm_state.s (id int PRIMARY KEY, v text);
+SELECT 'skip' FROM pg_logical_slot_get_changes('txmeta_slot', NULL, NULL);
+INSERT INTO tm_state.s VALUES (1, 'running');
+UPDATE tm_state.s SET v = 'complete';
+TRUNCATE tm_state.s;
+BEGIN;
+INSERT INTO tm_state.s VALUES (2, 'running');
+INSERT INTO tm_a VALUES (3);
+COMMIT;
+SELECT regexp_replace(mask(data), '@[0-9a-f]+', '@HASH', 'g') FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
+    'state.schema', 'tm_state');
+-- without it, the state table is an ordinary table
+SELECT count(*) AS records, count(*) FILTER (WHERE data LIKE '%"status":"BEGIN"%') AS begins
+FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
+    'table.include.list', 'public\.tm_a');
+
 SELECT 'stop' FROM pg_drop_replication_slot('txmeta_slot');
-DROP TABLE tm_a, tm_b;
+DROP TABLE tm_a, tm_b, tm_state.s;
+DROP SCHEMA tm_state;
 DROP FUNCTION mask(text);
