@@ -61,6 +61,17 @@ static const OptionChoice interval_choices[] = {
 	{"numeric", INTERVAL_NUMERIC}, {"string", INTERVAL_STRING}, {NULL, 0}
 };
 
+/*
+ * publication.autocreate.mode: which tables Debezium's publication holds.
+ * "disabled" and "no_tables" leave that to a publication someone made for
+ * the connector, usually of the captured tables; the plugin reads no
+ * publication, so they act as "filtered".
+ */
+static const OptionChoice publication_choices[] = {
+	{"all_tables", false}, {"filtered", true},
+	{"disabled", true}, {"no_tables", true}, {NULL, 0}
+};
+
 /* The value of an option as a string; a bare option (no value) is NULL. */
 static const char *
 option_string(DefElem *elem)
@@ -362,6 +373,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			option_skipped_operations(elem, opt);
 		else if (strcmp(name, "unavailable.value.placeholder") == 0)
 			opt->placeholder = option_required_string(elem);
+		else if (strcmp(name, "publication.autocreate.mode") == 0)
+			opt->publication_filtered = option_choice(elem, publication_choices);
 		else if (strcmp(name, "state.schema") == 0)
 			opt->state_schema = option_required_string(elem);
 		else if (strcmp(name, "schema.include.list") == 0)

@@ -422,6 +422,21 @@ emit_txmeta(LogicalDecodingContext *ctx, Wal2dbzData *data,
 }
 
 /*
+ * Would Debezium's publication send this table's changes?  Its default one
+ * is of all tables, so even a filtered table's change opens a transaction
+ * (BEGIN/END records, the "sequence" commit); a filtered publication holds
+ * only the captured tables, and PostgreSQL 15 sends nothing for a
+ * transaction without a published change.  state.schema is never seen.
+ */
+static bool
+published(const Wal2dbzData *data, const Wal2dbzRelInfo *info)
+{
+	if (info->invisible)
+		return false;
+	return info->captured || !data->opt.publication_filtered;
+}
+
+/*
  * Note a table change for transaction metadata: open the transaction
  * (BEGIN) on its first change, as Debezium does on pgoutput's BEGIN, which
  * PostgreSQL 15 sends with the first change.
@@ -645,7 +660,7 @@ wal2dbz_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContext old;
 
 	info = wal2dbz_relinfo_get(data, relation);
-	if (info->invisible)
+	if (!published(data, info))
 		return;
 	note_table_change(ctx, data, txn, change->lsn);
 	if (!info->captured)
@@ -807,11 +822,11 @@ wal2dbz_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	Wal2dbzData *data = ctx->output_plugin_private;
 	MemoryContext old;
-	bool		visible = false;
+	bool		any_published = false;
 
-	for (int i = 0; i < nrelations && !visible; i++)
-		visible = !wal2dbz_relinfo_get(data, relations[i])->invisible;
-	if (!visible)
+	for (int i = 0; i < nrelations && !any_published; i++)
+		any_published = published(data, wal2dbz_relinfo_get(data, relations[i]));
+	if (!any_published)
 		return;
 	note_table_change(ctx, data, txn, change->lsn);
 	if (data->opt.skip_truncate)

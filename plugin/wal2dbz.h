@@ -180,6 +180,8 @@ typedef struct Wal2dbzOptions
 	bool		replace_null_with_default;	/* JsonConverter's
 											 * replace.null.with.default */
 	bool		provide_transaction_metadata;
+	bool		publication_filtered;	/* publication.autocreate.mode: only
+										 * captured tables open transactions */
 	bool		include_unknown_datatypes;
 	int			framed_batch_bytes; /* framed.batch.bytes, 0: one per message */
 	bool		skip_create;	/* skipped.operations */

@@ -123,6 +123,9 @@ static const PropDef prop_defs[] = {
 	{"skipped.operations", PT_OPS, PROP_PLUGIN, NULL, 0, 0},
 	{"tombstones.on.delete", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	{"provide.transaction.metadata", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
+	/* which tables' changes open a transaction (the plugin reads none) */
+	{"publication.autocreate.mode", PT_ENUM, PROP_PLUGIN,
+	"all_tables|filtered|disabled|no_tables", 0, 0},
 	{"decimal.handling.mode", PT_ENUM, PROP_PLUGIN, "precise|double|string", 0, 0},
 	{"time.precision.mode", PT_ENUM, PROP_PLUGIN,
 	"adaptive|adaptive_time_microseconds|connect", 0, 0},
@@ -193,7 +196,6 @@ static const struct
 	const char *name;
 	const char *why;
 }			ignored_props[] = {
-	{"publication.autocreate.mode", "the wal2dbz plugin does not use publications"},
 	{"slot.max.retries", "the sink reconnects with backoff (errors.max.retries)"},
 	{"slot.retry.delay.ms", "the sink reconnects with backoff (errors.max.retries)"},
 	{"max.batch.size", "records go to the producer as they are decoded"},
@@ -1410,6 +1412,9 @@ sink_config_validate(SinkConfig *cfg)
 	v = sink_config_get(cfg, "publication.name");
 	if (v)
 		sink_log_info("property \"publication.name\" is ignored: the wal2dbz plugin does not use publications");
+	v = sink_config_get(cfg, "publication.autocreate.mode");
+	if (v && (strcasecmp(v, "disabled") == 0 || strcasecmp(v, "no_tables") == 0))
+		sink_log_info("property \"publication.autocreate.mode\" is \"%s\": the wal2dbz plugin reads no publication, so the table filters alone choose the events, and transactions open as with \"filtered\"", v);
 	return true;
 }
 

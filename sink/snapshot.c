@@ -360,12 +360,13 @@ int_prop(const SinkConfig *cfg, const char *name, int dflt)
 
 /*
  * A Debezium filter list as a text[] literal of the regular expressions
- * the plugin matches: each item trimmed, empty ones skipped, anchored as
- * ^(?:item)$; matched case-insensitively with ~* in the C collation, as
- * the plugin does.  NULL list, NULL result: no filter.
+ * the plugin matches: each item trimmed, empty ones skipped, \p anchored
+ * as ^(?:item)$ (a filter matches whole names; Debezium orders a snapshot
+ * by unanchored ones); matched case-insensitively with ~* in the C
+ * collation, as the plugin does.  NULL list, NULL result: no filter.
  */
 static char *
-patterns_array(const char *list, bool *oom)
+patterns_array(const char *list, bool anchored, bool *oom)
 {
 	Buf			buf = {0};
 	char	   *copy;
@@ -393,7 +394,7 @@ patterns_array(const char *list, bool *oom)
 			*--end = '\0';
 		if (*item == '\0')
 			continue;
-		buf_printf(&re, "^(?:%s)$", item);
+		buf_printf(&re, anchored ? "^(?:%s)$" : "%s", item);
 		if (re.oom)
 			buf.oom = true;
 		else
@@ -1558,24 +1559,27 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 	const SinkConfig *cfg = s->cfg;
 	Filters		f = config_filters(cfg);
 	bool		oom = false;
-	char	   *arrays[9];
-	const char *values[10];
+	char	   *arrays[10];
+	const char *values[11];
 	PGresult   *res;
 	int			cap = 0;
 	int			nrows;
 	int			i;
 	bool		ok = false;
 
-	arrays[0] = patterns_array(f.schema_include, &oom);
-	arrays[1] = patterns_array(f.schema_exclude, &oom);
-	arrays[2] = patterns_array(f.table_include, &oom);
-	arrays[3] = patterns_array(f.table_exclude, &oom);
-	arrays[4] = patterns_array(sink_config_get(cfg, "snapshot.include.collection.list"), &oom);
+	arrays[0] = patterns_array(f.schema_include, true, &oom);
+	arrays[1] = patterns_array(f.schema_exclude, true, &oom);
+	arrays[2] = patterns_array(f.table_include, true, &oom);
+	arrays[3] = patterns_array(f.table_exclude, true, &oom);
+	arrays[4] = patterns_array(sink_config_get(cfg, "snapshot.include.collection.list"),
+							   true, &oom);
 	for (i = 0; i < 4; i++)
-		arrays[5 + i] = patterns_array(state->filter[i], &oom);
+		arrays[5 + i] = patterns_array(state->filter[i], true, &oom);
+	arrays[9] = patterns_array(f.table_include, false, &oom);
 	for (i = 0; i < 9; i++)
 		values[i] = arrays[i];
 	values[9] = (scope == SCOPE_NEW && state->filters_known) ? "t" : "f";
+	values[10] = arrays[9];
 	if (oom)
 	{
 		sink_log_error("out of memory");
@@ -1631,8 +1635,16 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 					  "  AND ($7::text[] IS NULL OR NOT (" NSP " ~* ANY ($7::text[]))) "
 					  "  AND ($8::text[] IS NULL OR " DC " ~* ANY ($8::text[])) "
 					  "  AND ($9::text[] IS NULL OR NOT (" DC " ~* ANY ($9::text[])))) "
-					  "ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"",
-					  10, values, PGRES_TUPLES_OK, "list the tables to snapshot");
+					  /*
+					   * Debezium's order: the tables of table.include.list's
+					   * first item that finds a match in the name, then of the
+					   * next; by name within each and without a list
+					   */
+					  "ORDER BY (SELECT pg_catalog.min(k.n) "
+					  "  FROM pg_catalog.unnest($11::text[]) WITH ORDINALITY AS k(p, n) "
+					  "  WHERE " DC " ~* k.p), "
+					  " n.nspname COLLATE \"C\", c.relname COLLATE \"C\"",
+					  11, values, PGRES_TUPLES_OK, "list the tables to snapshot");
 #undef DC
 #undef NSP
 	if (res == NULL)
@@ -1733,7 +1745,7 @@ plan(Snapshot *s, PGconn *conn, SnapshotScope scope, const SnapState *state)
 	ok = (i == nrows && !oom);
 
 done:
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 10; i++)
 		free(arrays[i]);
 	return ok;
 }

@@ -76,6 +76,15 @@ SELECT count(*) AS records, count(*) FILTER (WHERE data LIKE '%"status":"BEGIN"%
 FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
     'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
     'table.include.list', 'public\.tm_a');
+-- a filtered publication (publication.autocreate.mode=filtered; disabled
+-- and no_tables mean one made for the connector) holds only captured
+-- tables: a transaction without their changes is not sent at all
+SELECT mode, (SELECT count(*) FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'schemas.enable', 'false', 'provide.transaction.metadata', 'true',
+    'table.include.list', 'public\.tm_a', 'publication.autocreate.mode', mode)) AS records
+FROM unnest(ARRAY['all_tables', 'filtered', 'disabled', 'no_tables']) AS mode;
+SELECT data FROM pg_logical_slot_peek_changes('txmeta_slot', NULL, NULL,
+    'publication.autocreate.mode', 'some_tables');
 
 SELECT 'stop' FROM pg_drop_replication_slot('txmeta_slot');
 DROP TABLE tm_a, tm_b, tm_state.s;

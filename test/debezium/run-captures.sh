@@ -32,6 +32,10 @@ CAPTURES=(
   "ops|ops.sql|skipped.operations=none"
   "ops-noschema|ops.sql|skipped.operations=none key.converter.schemas.enable=false value.converter.schemas.enable=false"
   "ops-txmeta|ops.sql|skipped.operations=none provide.transaction.metadata=true"
+  # transactions that change only tables outside table.include.list: opened under the default
+  # all-tables publication, not sent at all under a filtered one
+  "ops-txmeta-include|ops.sql|skipped.operations=none provide.transaction.metadata=true table.include.list=public.customers,public.trunc2,public.composite_pk"
+  "ops-txmeta-filtered|ops.sql|skipped.operations=none provide.transaction.metadata=true table.include.list=public.customers,public.trunc2,public.composite_pk publication.autocreate.mode=filtered"
   # the Outbox Event Router exactly as issue 7 configures it, then expanded payloads and tombstones
   'outbox|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type'
   'outbox-noschema|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type key.converter.schemas.enable=false value.converter.schemas.enable=false'

@@ -8,8 +8,9 @@ REPEATABLE READ transaction through psql (connection from PGHOST/PGPORT/PGUSER/.
   - the tables: ordinary tables and leaf partitions (relkind 'r', not partitioned parents),
     permanent, outside pg_catalog, information_schema, pg_toast/pg_temp_* and wal2dbz_sink,
     through schema.include.list / schema.exclude.list / table.include.list /
-    table.exclude.list as the sink applies them (anchored, case-insensitive), in schema, table
-    order (COLLATE "C"), empty ones left out;
+    table.exclude.list as the sink applies them (anchored, case-insensitive), in Debezium's
+    order (the tables of the first table.include.list item that finds a match first, then
+    schema, table order, COLLATE "C"), empty ones left out;
   - each table through wal2dbz.snapshot_frames(table, options, SNAPSHOT_LSN, NULL, first
     table?, last table?), one call per table (the sink's chunks are a partition of that call's
     rows with the same markers at the table's ends; e2e_snapshot*.sh test the chunking);
@@ -37,12 +38,13 @@ def psql(dbname, sql):
     return [line for line in p.stdout.decode("utf-8").split("\n") if line]
 
 
-def patterns(value):
-    """A Debezium list as the sink's text[] of anchored regular expressions, or NULL."""
+def patterns(value, anchored=True):
+    """A Debezium list as the sink's text[] of (anchored) regular expressions, or NULL."""
     if value is None:
-        return "NULL"
+        return "NULL::text[]"
     items = [i.strip() for i in value.split(",") if i.strip()]
-    return "ARRAY[" + ",".join(quote("^(?:%s)$" % i) for i in items) + "]::text[]" if items else "'{}'::text[]"
+    form = "^(?:%s)$" if anchored else "%s"
+    return "ARRAY[" + ",".join(quote(form % i) for i in items) + "]::text[]" if items else "'{}'::text[]"
 
 
 def main(argv):
@@ -64,7 +66,10 @@ def main(argv):
         "AND n.nspname !~ '^pg_(toast|temp_)' "
         f"AND ({si} IS NULL OR {nsp} ~* ANY ({si})) AND ({se} IS NULL OR NOT ({nsp} ~* ANY ({se}))) "
         f"AND ({ti} IS NULL OR {dc} ~* ANY ({ti})) AND ({te} IS NULL OR NOT ({dc} ~* ANY ({te}))) "
-        "ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"")
+        # Debezium's order: by the first table.include.list item that finds a match, then by name
+        f"ORDER BY (SELECT min(k.n) FROM unnest({patterns(opts.get('table.include.list'), False)}) "
+        f"WITH ORDINALITY AS k(p, n) WHERE {dc} ~* k.p), "
+        "n.nspname COLLATE \"C\", c.relname COLLATE \"C\"")
     opt_array = "ARRAY[" + ",".join(quote(x) for kv in options for x in kv) + "]::text[]"
     try:
         # the non-empty tables (nothing writes meanwhile, so the snapshot below sees the same)

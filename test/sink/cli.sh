@@ -346,6 +346,14 @@ expect_fail 1 'could not read connector store' "worker: a damaged store is an er
 run --config "$TMP/w6.properties"
 expect_fail 1 'property "max.batch.size" has no effect in wal2dbz-sink' "Debezium's tuning properties are accepted, with a note that they do nothing here"
 expect_fail 1 'could not connect to the server' "... and the configuration is valid"
+{ base; echo "publication.autocreate.mode = disabled"; } >"$TMP/p1.properties"
+run --config "$TMP/p1.properties"
+expect_fail 1 'property "publication.autocreate.mode" is "disabled": the wal2dbz plugin reads no publication' \
+	"publication.autocreate.mode=disabled: accepted, saying that no publication is read"
+{ base; echo "publication.autocreate.mode = some_tables"; } >"$TMP/p2.properties"
+run --config "$TMP/p2.properties"
+expect_fail 1 'invalid value "some_tables" for property "publication.autocreate.mode"' \
+	"publication.autocreate.mode: an unknown mode is refused by name"
 database_server_name() { base | sed 's/^topic.prefix = srv$/database.server.name = srv/'; }
 database_server_name >"$TMP/w4.properties"
 run --config "$TMP/w4.properties"
