@@ -230,6 +230,74 @@ option_filter(DefElem *elem, Wal2dbzFilter *filter, bool exclude,
 						elem->defname)));
 }
 
+/*
+ * message.key.columns: "<table>:<column>[,<column>...]" entries separated
+ * by ';', where <table> is a regular expression for "schema.table".  As
+ * Debezium's CustomKeyMapper does, each column becomes the regular
+ * expression "<table>.<column>", matched against whole column names
+ * ("schema.table.column"), ignoring case.
+ */
+static void
+option_key_columns(DefElem *elem, Wal2dbzFilter *filter)
+{
+	char	   *list = option_required_string(elem);
+	char	   *entry;
+	char	   *entry_save = NULL;
+
+	filter->patterns = NIL;
+	filter->exclude = false;
+	for (entry = strtok_r(list, ";", &entry_save); entry;
+		 entry = strtok_r(NULL, ";", &entry_save))
+	{
+		char	   *colon = strchr(entry, ':');
+		char	   *column;
+		char	   *column_save = NULL;
+		char	   *table = entry;
+		char	   *end;
+
+		while (*table == ' ' || *table == '\t')
+			table++;
+		if (*table == '\0')
+			continue;
+		if (colon == NULL || colon == table || colon[1] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid entry \"%s\" in parameter \"%s\"",
+							table, elem->defname),
+					 errhint("Each entry is <schema>.<table>:<column>[,<column>...]; entries are separated by \";\".")));
+		*colon = '\0';
+		end = colon;
+		while (end > table && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		for (column = strtok_r(colon + 1, ",", &column_save); column;
+			 column = strtok_r(NULL, ",", &column_save))
+		{
+			char	   *re;
+
+			while (*column == ' ' || *column == '\t')
+				column++;
+			end = column + strlen(column);
+			while (end > column && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			if (*column == '\0')
+				continue;
+			re = psprintf("%s.%s", table, column);
+			check_regex(elem->defname, re);
+			filter->patterns = lappend(filter->patterns,
+									   cstring_to_text(psprintf("^(?:%s)$", re)));
+		}
+	}
+}
+
+/* Does one of a filter's patterns match the whole "name", ignoring case? */
+bool
+wal2dbz_pattern_matches(text *pattern, const char *name)
+{
+	return RE_compile_and_execute(pattern, (char *) name, strlen(name),
+								  REG_ADVANCED | REG_ICASE, C_COLLATION_OID,
+								  0, NULL);
+}
+
 /* Does a filter let "name" through? */
 bool
 wal2dbz_filter_allows(const Wal2dbzFilter *filter, const char *name)
@@ -240,9 +308,7 @@ wal2dbz_filter_allows(const Wal2dbzFilter *filter, const char *name)
 		return true;
 	foreach(lc, filter->patterns)
 	{
-		if (RE_compile_and_execute(lfirst(lc), (char *) name, strlen(name),
-								   REG_ADVANCED | REG_ICASE, C_COLLATION_OID,
-								   0, NULL))
+		if (wal2dbz_pattern_matches(lfirst(lc), name))
 			return !filter->exclude;
 	}
 	return filter->exclude;
@@ -375,6 +441,8 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 			opt->placeholder = option_required_string(elem);
 		else if (strcmp(name, "publication.autocreate.mode") == 0)
 			opt->publication_filtered = option_choice(elem, publication_choices);
+		else if (strcmp(name, "message.key.columns") == 0)
+			option_key_columns(elem, &opt->key_columns);
 		else if (strcmp(name, "state.schema") == 0)
 			opt->state_schema = option_required_string(elem);
 		else if (strcmp(name, "schema.include.list") == 0)

@@ -439,16 +439,44 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		info->ncolumns++;
 	}
 
-	keys = key_attnums(rel);
-	info->key_columns = palloc(sizeof(int) * Max(list_length(keys), 1));
-	foreach(lc, keys)
+	info->key_columns = palloc(sizeof(int) * Max(info->ncolumns, 1));
+
+	/*
+	 * message.key.columns: the columns of its first pattern (in table
+	 * order), then of the next, as Debezium's CustomKeyMapper takes them
+	 * (which fails on a column named twice; here it counts once); a table
+	 * it names no column of keeps its usual key.
+	 */
+	if (opt->key_columns.patterns != NIL)
 	{
+		char	  **qualified = palloc(sizeof(char *) * Max(info->ncolumns, 1));
+
 		for (int c = 0; c < info->ncolumns; c++)
-			if (info->columns[c].attnum == lfirst_int(lc))
+			qualified[c] = psprintf("%s.%s", info->data_collection, names[c]);
+		foreach(lc, opt->key_columns.patterns)
+		{
+			for (int c = 0; c < info->ncolumns; c++)
 			{
+				if (info->columns[c].is_key ||
+					!wal2dbz_pattern_matches(lfirst(lc), qualified[c]))
+					continue;
 				info->columns[c].is_key = true;
 				info->key_columns[info->nkeys++] = c;
 			}
+		}
+	}
+	if (info->nkeys == 0)
+	{
+		keys = key_attnums(rel);
+		foreach(lc, keys)
+		{
+			for (int c = 0; c < info->ncolumns; c++)
+				if (info->columns[c].attnum == lfirst_int(lc))
+				{
+					info->columns[c].is_key = true;
+					info->key_columns[info->nkeys++] = c;
+				}
+		}
 	}
 	render_envelope(data, info, names, nspname, relname);
 

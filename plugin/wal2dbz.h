@@ -194,6 +194,7 @@ typedef struct Wal2dbzOptions
 	Wal2dbzFilter table_filter;
 	Wal2dbzFilter column_filter;
 	Wal2dbzFilter message_filter;
+	Wal2dbzFilter key_columns;	/* message.key.columns; none: no patterns */
 	Wal2dbzOutbox outbox;
 	Wal2dbzUnwrap unwrap;
 } Wal2dbzOptions;
@@ -409,6 +410,7 @@ extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
 								  bool is_init);
 struct ArrayType;				/* utils/array.h */
 extern List *wal2dbz_options_from_array(struct ArrayType *array);
+extern bool wal2dbz_pattern_matches(text *pattern, const char *name);
 extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
 								  const char *name);
 

@@ -121,6 +121,7 @@ static const PropDef prop_defs[] = {
 	{"message.prefix.include.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
 	{"message.prefix.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
 	{"skipped.operations", PT_OPS, PROP_PLUGIN, NULL, 0, 0},
+	{"message.key.columns", PT_STRING, PROP_PLUGIN, NULL, 0, 0},
 	{"tombstones.on.delete", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	{"provide.transaction.metadata", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	/* which tables' changes open a transaction (the plugin reads none) */
@@ -260,8 +261,6 @@ static const struct
 	const char *name;
 	const char *why;
 }			unsupported_props[] = {
-	{"message.key.columns",
-	"keys are the primary key or the replica identity index; give the table the key you want as its replica identity (ALTER TABLE ... REPLICA IDENTITY USING INDEX)"},
 	{"column.propagate.source.type",
 	"schemas carry no __debezium.source.column.* parameters"},
 	{"datatype.propagate.source.type",

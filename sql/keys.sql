@@ -54,5 +54,27 @@ FROM (SELECT (data::json)->>'topic' AS topic, ((data::json)->'key'->'schema')::t
 WHERE topic IN ('k.public.k_default', 'k.public.k_unique', 'k.public.k_none')
 ORDER BY topic;
 
+-- message.key.columns: the columns of each pattern in turn (a table
+-- without a key gets one; k_index's key is (code, id), in the list's order,
+-- and changes when code does under REPLICA IDENTITY USING INDEX); a table
+-- whose pattern names no column of it keeps its key
+SELECT (data::json)->>'topic' AS topic, (data::json)->'key' AS key,
+       (data::json)->'value'->>'op' AS op
+FROM pg_logical_slot_peek_changes('keys_slot', NULL, NULL,
+    'topic.prefix', 'k', 'schemas.enable', 'false', 'output.format', 'record',
+    'message.key.columns', 'public.k_none:v; public.k_index:code,i.; public.k_(default|unique):nosuch')
+WHERE (data::json)->>'topic' IN ('k.public.k_none', 'k.public.k_index', 'k.public.k_unique');
+SELECT DISTINCT ON (topic) topic, key_schema
+FROM (SELECT (data::json)->>'topic' AS topic, ((data::json)->'key'->'schema')::text AS key_schema
+      FROM pg_logical_slot_peek_changes('keys_slot', NULL, NULL, 'topic.prefix', 'k',
+          'value.converter.schemas.enable', 'false', 'output.format', 'record',
+          'message.key.columns', 'public.k_none:v;public.k_index:code,i.')) x
+WHERE topic IN ('k.public.k_none', 'k.public.k_index')
+ORDER BY topic;
+SELECT data FROM pg_logical_slot_peek_changes('keys_slot', NULL, NULL,
+    'message.key.columns', 'public.k_none');
+SELECT data FROM pg_logical_slot_peek_changes('keys_slot', NULL, NULL,
+    'message.key.columns', 'public.k_none:(');
+
 SELECT 'stop' FROM pg_drop_replication_slot('keys_slot');
 DROP TABLE k_default, k_full, k_index, k_unique, k_none, k_nothing;

@@ -36,6 +36,10 @@ CAPTURES=(
   # all-tables publication, not sent at all under a filtered one
   "ops-txmeta-include|ops.sql|skipped.operations=none provide.transaction.metadata=true table.include.list=public.customers,public.trunc2,public.composite_pk"
   "ops-txmeta-filtered|ops.sql|skipped.operations=none provide.transaction.metadata=true table.include.list=public.customers,public.trunc2,public.composite_pk publication.autocreate.mode=filtered"
+  # custom keys: a table without a key, key changes under REPLICA IDENTITY FULL, a delete's key
+  # from a DEFAULT identity's old tuple, nullable key columns, a table pattern, no match (the
+  # primary key stays)
+  "ops-keycolumns|ops.sql|skipped.operations=none message.key.columns=public.nokey:a;public.ri_full:code;public.ri_default:code,id;public.composite_pk:v;public.toast_.*:other;public.customers:nosuchcolumn"
   # the Outbox Event Router exactly as issue 7 configures it, then expanded payloads and tombstones
   'outbox|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type'
   'outbox-noschema|outbox.sql|transforms=outbox transforms.outbox.type=io.debezium.transforms.outbox.EventRouter transforms.outbox.route.by.field=aggregate_type transforms.outbox.route.topic.replacement=outbox.events.${routedByValue} transforms.outbox.table.field.event.id=id transforms.outbox.table.field.event.key=aggregate_id transforms.outbox.table.field.event.type=event_type transforms.outbox.table.field.event.payload=payload transforms.outbox.table.fields.additional.placement=event_type:header:event_type key.converter.schemas.enable=false value.converter.schemas.enable=false'
