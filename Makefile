@@ -9,6 +9,7 @@ EXTENSION = wal2dbz
 EXTVERSION = 0.1.0
 MODULE_big = wal2dbz
 OBJS = \
+	plugin/column_mapper.o \
 	plugin/envelope.o \
 	plugin/extension.o \
 	plugin/json.o \
@@ -25,7 +26,7 @@ PGFILEDESC = "wal2dbz - Debezium change events from logical decoding"
 DATA = plugin/wal2dbz--$(EXTVERSION).sql
 
 # order matters: option errors first, as test_decoding's ddl.sql does
-REGRESS = options basic types types_modes keys toast truncate messages \
+REGRESS = options basic types types_modes keys column_mappers toast truncate messages \
 	filters ddl partitioned txmeta large_txn framed snapshot outbox unwrap jsonb
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/logical.conf
 

@@ -379,6 +379,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 	{
 		DefElem    *elem = lfirst(lc);
 		const char *name = elem->defname;
+		Wal2dbzColumnMapper *mapper;
 		ListCell   *s;
 
 		foreach(s, seen)
@@ -463,6 +464,12 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 		else if (strcmp(name, "message.prefix.exclude.list") == 0)
 			option_filter(elem, &opt->message_filter, true,
 						  "message.prefix.include.list");
+		else if ((mapper = wal2dbz_column_mapper_parse(name)) != NULL)
+		{
+			option_filter(elem, &mapper->columns, false, NULL);
+			mapper->position = list_length(opt->column_mappers);
+			opt->column_mappers = lappend(opt->column_mappers, mapper);
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -471,6 +478,7 @@ wal2dbz_parse_options(List *options, Wal2dbzOptions *opt, bool is_init)
 					 errhint("The options are Debezium PostgreSQL connector property names, e.g. \"topic.prefix\", \"schemas.enable\", \"decimal.handling.mode\", \"table.include.list\"; see the README for the full list.")));
 	}
 
+	list_sort(opt->column_mappers, wal2dbz_column_mapper_cmp);
 	wal2dbz_unwrap_check(&opt->outbox, &opt->unwrap);
 	wal2dbz_outbox_check(&opt->outbox, opt->value_schemas);
 

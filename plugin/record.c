@@ -46,9 +46,9 @@ write_missing(StringInfo out, const Wal2dbzColumn *col,
  * not NULL, supplies unchanged TOASTed values.
  */
 static void
-write_column(StringInfo out, const Wal2dbzColumn *col, Datum value,
-			 bool isnull, TupleDesc desc, HeapTuple old_tuple,
-			 const Wal2dbzOptions *opt)
+write_converted(StringInfo out, const Wal2dbzColumn *col, Datum value,
+				bool isnull, TupleDesc desc, HeapTuple old_tuple,
+				const Wal2dbzOptions *opt)
 {
 	if (isnull)
 	{
@@ -78,6 +78,22 @@ write_column(StringInfo out, const Wal2dbzColumn *col, Datum value,
 		value = PointerGetDatum(pg_detoast_datum_packed(ptr));
 	}
 	wal2dbz_write_value(out, &col->type, value, opt);
+}
+
+/*
+ * Append one column's value as Debezium publishes it: converted, then
+ * rewritten by the column's mapper (column.mask.*, column.truncate.*).
+ */
+static inline void
+write_column(StringInfo out, const Wal2dbzColumn *col, Datum value,
+			 bool isnull, TupleDesc desc, HeapTuple old_tuple,
+			 const Wal2dbzOptions *opt)
+{
+	int			start = out->len;
+
+	write_converted(out, col, value, isnull, desc, old_tuple, opt);
+	if (unlikely(col->mapper != NULL))
+		wal2dbz_column_map(out, start, col);
 }
 
 /*
@@ -138,7 +154,8 @@ wal2dbz_write_key(StringInfo out, Wal2dbzRelInfo *info, HeapTuple tuple,
 		if (k > 0)
 			appendStringInfoCharMacro(out, ',');
 		wal2dbz_append(out, col->json_key, col->json_key_len);
-		write_column(out, col, value, isnull, desc, NULL, opt);
+		/* Debezium's mappers change values, never keys */
+		write_converted(out, col, value, isnull, desc, NULL, opt);
 	}
 	appendStringInfoCharMacro(out, '}');
 }

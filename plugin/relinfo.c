@@ -245,11 +245,23 @@ column_default(Relation rel, AttrNumber attnum)
 	return NULL;
 }
 
-/* Append one struct member: the field's schema with default and name. */
+/*
+ * Append one struct member: the field's schema with default and name; in a
+ * key, without what column mappers add.
+ */
 static void
-append_field_schema(StringInfo out, const Wal2dbzColumn *col, const char *name)
+append_field_schema(StringInfo out, const Wal2dbzColumn *col, const char *name,
+					bool key)
 {
-	wal2dbz_type_schema(out, &col->type, col->optional);
+	if (key && col->mapped_schema)
+	{
+		Wal2dbzType unmapped = col->type;
+
+		unmapped.params = col->key_params;
+		wal2dbz_type_schema(out, &unmapped, col->optional);
+	}
+	else
+		wal2dbz_type_schema(out, &col->type, col->optional);
 	if (col->default_json)
 	{
 		appendStringInfoLiteral(out, ",\"default\":");
@@ -270,7 +282,7 @@ append_row_schema(StringInfo out, Wal2dbzRelInfo *info, char **names,
 	{
 		if (i > 0)
 			appendStringInfoChar(out, ',');
-		append_field_schema(out, &info->columns[i], names[i]);
+		append_field_schema(out, &info->columns[i], names[i], false);
 	}
 	appendStringInfoLiteral(out, "],\"optional\":true,\"name\":");
 	json_append_string(out, psprintf("%s.Value", info->topic));
@@ -297,7 +309,7 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 
 			if (k > 0)
 				appendStringInfoChar(&buf, ',');
-			append_field_schema(&buf, &info->columns[c], names[c]);
+			append_field_schema(&buf, &info->columns[c], names[c], true);
 		}
 		appendStringInfoLiteral(&buf, "],\"optional\":false,\"name\":");
 		json_append_string(&buf, psprintf("%s.Key", info->topic));
@@ -320,7 +332,7 @@ render_envelope(Wal2dbzData *data, Wal2dbzRelInfo *info, char **names,
 		{
 			if (i > 0)
 				appendStringInfoChar(&buf, ',');
-			append_field_schema(&buf, &info->columns[i], names[i]);
+			append_field_schema(&buf, &info->columns[i], names[i], false);
 		}
 		info->value_prefix = wal2dbz_unwrap_value_prefix(&opt->unwrap, buf.data,
 														 info->topic, false);
@@ -407,13 +419,13 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		Wal2dbzColumn *col = &info->columns[info->ncolumns];
 		StringInfoData key;
+		char	   *qualified;
 
 		/* pgoutput leaves generated columns out; so does Debezium */
 		if (att->attisdropped || att->attnum <= 0 || att->attgenerated)
 			continue;
-		if (!wal2dbz_filter_allows(&opt->column_filter,
-								   psprintf("%s.%s", info->data_collection,
-											NameStr(att->attname))))
+		qualified = psprintf("%s.%s", info->data_collection, NameStr(att->attname));
+		if (!wal2dbz_filter_allows(&opt->column_filter, qualified))
 			continue;
 		if (!wal2dbz_type_init(&col->type, att->atttypid, att->atttypmod, opt,
 							   info->context))
@@ -435,6 +447,8 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 												 opt);
 		col->fallback_json = wal2dbz_type_fallback(&col->type);
 		col->placeholder_json = wal2dbz_type_placeholder(&col->type, opt);
+		if (opt->column_mappers != NIL)
+			wal2dbz_column_mapper_bind(opt, col, qualified);
 		names[info->ncolumns] = pstrdup(NameStr(att->attname));
 		info->ncolumns++;
 	}

@@ -92,6 +92,25 @@ typedef struct Wal2dbzFilter
 	bool		exclude;		/* true: an exclude list */
 } Wal2dbzFilter;
 
+/* Debezium's column mappers, in the order Debezium tries them. */
+typedef enum ColumnMapperKind
+{
+	MAPPER_TRUNCATE,			/* column.truncate.to.<n>.chars */
+	MAPPER_MASK,				/* column.mask.with.<n>.chars */
+	MAPPER_HASH_V2,				/* column.mask.hash.v2.<algorithm>.with.salt.<s> */
+	MAPPER_HASH_V1				/* column.mask.hash.<algorithm>.with.salt.<s> */
+} ColumnMapperKind;
+
+typedef struct Wal2dbzColumnMapper
+{
+	ColumnMapperKind kind;
+	int			length;			/* characters to keep or to write */
+	int			digest;			/* hashes: index into column_mapper.c's list */
+	char	   *salt;
+	Wal2dbzFilter columns;		/* the columns, "schema.table.column" */
+	int			position;		/* among the options, for the order */
+} Wal2dbzColumnMapper;
+
 /* One entry of the outbox router's table.fields.additional.placement. */
 typedef struct OutboxPlacement
 {
@@ -195,6 +214,7 @@ typedef struct Wal2dbzOptions
 	Wal2dbzFilter column_filter;
 	Wal2dbzFilter message_filter;
 	Wal2dbzFilter key_columns;	/* message.key.columns; none: no patterns */
+	List	   *column_mappers; /* of Wal2dbzColumnMapper *, in Debezium's order */
 	Wal2dbzOutbox outbox;
 	Wal2dbzUnwrap unwrap;
 } Wal2dbzOptions;
@@ -260,6 +280,11 @@ typedef struct Wal2dbzColumn
 	char	   *default_json;	/* schema default rendered, or NULL */
 	const char *fallback_json;	/* written for a missing NOT NULL value */
 	char	   *placeholder_json;	/* unchanged TOAST value */
+	const Wal2dbzColumnMapper *mapper;	/* rewrites its values, or NULL */
+	int			length;			/* PgJDBC's length of the type, for mappers */
+	bool		mapped_schema;	/* a mapper added to type.params; keys, which
+								 * Debezium does not map, have key_params */
+	char	   *key_params;
 } Wal2dbzColumn;
 
 /*
@@ -411,6 +436,13 @@ extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
 struct ArrayType;				/* utils/array.h */
 extern List *wal2dbz_options_from_array(struct ArrayType *array);
 extern bool wal2dbz_pattern_matches(text *pattern, const char *name);
+
+/* column_mapper.c */
+extern Wal2dbzColumnMapper *wal2dbz_column_mapper_parse(const char *name);
+extern int	wal2dbz_column_mapper_cmp(const ListCell *a, const ListCell *b);
+extern void wal2dbz_column_mapper_bind(const Wal2dbzOptions *opt,
+									   Wal2dbzColumn *col, const char *qualified);
+extern void wal2dbz_column_map(StringInfo out, int start, const Wal2dbzColumn *col);
 extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
 								  const char *name);
 

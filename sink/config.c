@@ -265,12 +265,6 @@ static const struct
 	"schemas carry no __debezium.source.column.* parameters"},
 	{"datatype.propagate.source.type",
 	"schemas carry no __debezium.source.column.* parameters"},
-	{"column.mask.with.",
-	"columns are not masked; leave them out with column.exclude.list"},
-	{"column.mask.hash.",
-	"columns are not hashed; leave them out with column.exclude.list"},
-	{"column.truncate.to.",
-	"columns are not truncated; leave them out with column.exclude.list"},
 	{"signal.data.collection",
 	"signals (ad hoc and incremental snapshots) are not supported; snapshot.mode and snapshot.include.collection.list choose what a snapshot reads"},
 	{"incremental.snapshot.chunk.size",
@@ -278,6 +272,20 @@ static const struct
 };
 
 #define NUM_UNSUPPORTED_PROPS ((int) (sizeof(unsupported_props) / sizeof(unsupported_props[0])))
+
+/*
+ * Debezium's column mappers (column.truncate.to.<n>.chars,
+ * column.mask.with.<n>.chars, column.mask.hash[.v2].<algorithm>.with.salt.
+ * <salt>): names with a parameter in them, forwarded to the plugin, which
+ * checks them.
+ */
+static bool
+is_column_mapper_property(const char *name)
+{
+	return strncmp(name, "column.truncate.to.", 19) == 0 ||
+		strncmp(name, "column.mask.with.", 17) == 0 ||
+		strncmp(name, "column.mask.hash.", 17) == 0;
+}
 
 /*
  * "transforms" and "transforms.<name>.<property>": Debezium's single
@@ -882,7 +890,8 @@ sink_config_is_plugin_option(const char *name)
 {
 	const PropDef *def = find_def(name);
 
-	return (def && (def->flags & PROP_PLUGIN)) || is_transform_property(name);
+	return (def && (def->flags & PROP_PLUGIN)) || is_transform_property(name) ||
+		is_column_mapper_property(name);
 }
 
 /* Edit distance, for "did you mean" hints; short strings only. */
@@ -1255,6 +1264,9 @@ sink_config_validate(SinkConfig *cfg)
 		}
 		/* Debezium's transforms.* (the outbox router): the plugin checks them */
 		if (def == NULL && is_transform_property(p->name))
+			continue;
+		/* and the column mappers */
+		if (def == NULL && is_column_mapper_property(p->name))
 			continue;
 		/* Debezium's properties whose default the sink follows */
 		if (def == NULL && !check_default_only(p, &ok))

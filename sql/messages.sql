@@ -27,7 +27,7 @@ SELECT mask(data) FROM pg_logical_slot_peek_changes('messages_slot', NULL, NULL,
 -- the message carries its transaction's id
 SELECT (data::json)->'message'->>'prefix' AS prefix,
        (data::json)->'source'->>'txId' = :'xid' AS txid_matches,
-       (data::json)->'source'->'txId' AS txid
+       json_typeof((data::json)->'source'->'txId') AS txid_type
 FROM pg_logical_slot_peek_changes('messages_slot', NULL, NULL, 'schemas.enable', 'false');
 -- with schemas: the key and value schemas of Debezium's message events
 SELECT (data::json)->'key' AS key,

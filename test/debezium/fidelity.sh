@@ -296,7 +296,8 @@ for name in "${names[@]}"; do
   if [[ -f $caps/$name.props ]]; then
     while IFS= read -r p || [[ -n $p ]]; do
       [[ -z $p ]] && continue
-      [[ " ${SUPPORTED//$'\n'/ } " == *" ${p%%=*} "* || $p == transforms=* || $p == transforms.* ]] ||
+      [[ " ${SUPPORTED//$'\n'/ } " == *" ${p%%=*} "* || $p == transforms=* || $p == transforms.* ||
+        $p == column.truncate.to.* || $p == column.mask.* ]] ||
         unsupported+=("$p")
       props+=("$p")
     done < "$caps/$name.props"
