@@ -429,6 +429,28 @@ decode_utf16(const char *s, const char *end, uint16 **units)
 }
 
 /*
+ * Append one UTF-16 code unit in UTF-8's one- to three-byte forms; Java's
+ * modified UTF-8 writes U+0000 in two bytes.
+ */
+static void
+append_utf8_unit(StringInfo out, unsigned int c, bool modified)
+{
+	if (c < 0x80 && !(modified && c == 0))
+		appendStringInfoChar(out, (char) c);
+	else if (c < 0x800)
+	{
+		appendStringInfoChar(out, (char) (0xC0 | (c >> 6)));
+		appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
+	}
+	else
+	{
+		appendStringInfoChar(out, (char) (0xE0 | (c >> 12)));
+		appendStringInfoChar(out, (char) (0x80 | ((c >> 6) & 0x3F)));
+		appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
+	}
+}
+
+/*
  * The bytes a hash of version 1 reads: ObjectOutputStream.writeObject() of
  * the String, i.e. the stream header, then TC_STRING and a 2-byte length
  * or TC_LONGSTRING and an 8-byte one, then modified UTF-8 (U+0000 as two
@@ -455,23 +477,7 @@ java_serialized(StringInfo out, const uint16 *u, int n)
 			appendStringInfoChar(out, (char) (len >> shift));
 	}
 	for (int i = 0; i < n; i++)
-	{
-		uint16		c = u[i];
-
-		if (c >= 0x0001 && c <= 0x007F)
-			appendStringInfoChar(out, (char) c);
-		else if (c <= 0x07FF)
-		{
-			appendStringInfoChar(out, (char) (0xC0 | (c >> 6)));
-			appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
-		}
-		else
-		{
-			appendStringInfoChar(out, (char) (0xE0 | (c >> 12)));
-			appendStringInfoChar(out, (char) (0x80 | ((c >> 6) & 0x3F)));
-			appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
-		}
-	}
+		append_utf8_unit(out, u[i], true);
 }
 
 /*
@@ -496,19 +502,8 @@ java_utf8(StringInfo out, const uint16 *u, int n)
 		}
 		else if (c >= 0xD800 && c <= 0xDFFF)
 			appendStringInfoChar(out, '?');
-		else if (c < 0x80)
-			appendStringInfoChar(out, (char) c);
-		else if (c < 0x800)
-		{
-			appendStringInfoChar(out, (char) (0xC0 | (c >> 6)));
-			appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
-		}
 		else
-		{
-			appendStringInfoChar(out, (char) (0xE0 | (c >> 12)));
-			appendStringInfoChar(out, (char) (0x80 | ((c >> 6) & 0x3F)));
-			appendStringInfoChar(out, (char) (0x80 | (c & 0x3F)));
-		}
+			append_utf8_unit(out, c, false);
 	}
 }
 
