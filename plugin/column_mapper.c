@@ -40,10 +40,15 @@
 
 #include <limits.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/base64.h"
 #include "common/cryptohash.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "wal2dbz.h"
 
@@ -87,6 +92,12 @@ wal2dbz_column_mapper_parse(const char *name)
 	Wal2dbzColumnMapper *mapper;
 	const char *p;
 
+	if (strcmp(name, "column.propagate.source.type") == 0)
+	{
+		mapper = palloc0(sizeof(Wal2dbzColumnMapper));
+		mapper->kind = MAPPER_PROPAGATE;
+		return mapper;
+	}
 	if (strncmp(name, "column.truncate.to.", 19) != 0 &&
 		strncmp(name, "column.mask.with.", 17) != 0 &&
 		strncmp(name, "column.mask.hash.", 17) != 0)
@@ -235,6 +246,158 @@ add_parameter(Wal2dbzType *type, const char *name, const char *value)
 	type->params = buf.data;
 }
 
+/*
+ * Set "name":"value" among the column's schema parameters: in place if it
+ * is there (Kafka Connect keeps them in a LinkedHashMap), else last.
+ * Parameter values are JSON strings as types.c writes them.
+ */
+static void
+set_parameter(Wal2dbzType *type, const char *name, const char *value)
+{
+	StringInfoData key;
+	StringInfoData buf;
+	const char *params = type->params;
+	const char *at;
+
+	initStringInfo(&key);
+	json_append_string(&key, name);
+	appendStringInfoChar(&key, ':');
+	at = params ? strstr(params, key.data) : NULL;
+	if (at == NULL)
+	{
+		add_parameter(type, name, value);
+		return;
+	}
+	/* replace the old value: a JSON string after the key */
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, params, at - params + key.len);
+	json_append_string(&buf, value);
+	at += key.len + 1;
+	while (*at != '"')
+		at += *at == '\\' ? 2 : 1;
+	appendStringInfoString(&buf, at + 1);
+	type->params = buf.data;
+}
+
+/* Is the default a nextval() call, as PgJDBC tells a serial column? */
+static bool
+is_nextval_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == F_NEXTVAL)
+		return true;
+	return expression_tree_walker(node, is_nextval_walker, context);
+}
+
+/* Seconds' digits and dot in PgJDBC's display size of a time type. */
+static int
+seconds_size(int32 typmod)
+{
+	return typmod == -1 ? 7 : typmod == 0 ? 0 : typmod == 1 ? 3 : typmod + 1;
+}
+
+/*
+ * column.propagate.source.type: the parameters __debezium.source.column.
+ * type, .length, .scale and .name as Debezium has them: its snapshot from
+ * PgJDBC's column metadata (type name in upper case, a domain's own,
+ * "serial" for an integer column defaulting to nextval(); length and scale
+ * of the base type, an array's of its element), its streaming from the
+ * type registry it fills at start (no serials; unconstrained numeric as
+ * PgJDBC's display size, scale 0).
+ */
+static void
+propagate_source_type(Wal2dbzColumn *col, Form_pg_attribute att, Node *dflt,
+					  bool snapshot)
+{
+	char	   *typname = pstrdup("");
+	int32		typmod = att->atttypmod;
+	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+	Oid			elem = get_element_type(base);
+	Oid			typid = OidIsValid(elem) ? elem : base;
+	int			length = INT_MAX;
+	int			scale = 0;
+	bool		has_scale = true;
+	HeapTuple	tuple;
+
+	/* PgJDBC's name is pg_type.typname, "_int4" for an int4[] */
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(att->atttypid));
+	if (HeapTupleIsValid(tuple))
+	{
+		typname = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname));
+		ReleaseSysCache(tuple);
+	}
+	if (snapshot && dflt && is_nextval_walker(dflt, NULL))
+	{
+		if (base == INT2OID)
+			typname = pstrdup("smallserial");
+		else if (base == INT4OID)
+			typname = pstrdup("serial");
+		else if (base == INT8OID)
+			typname = pstrdup("bigserial");
+	}
+	for (char *c = typname; *c; c++)
+		*c = pg_ascii_toupper((unsigned char) *c);
+
+	switch (typid)
+	{
+		case NUMERICOID:
+			if (typmod == -1)
+			{
+				/*
+				 * the display size, except for a snapshot's plain column:
+				 * 0 and no scale
+				 */
+				has_scale = OidIsValid(elem) || !snapshot;
+				length = has_scale ? 131089 : 0;
+			}
+			else
+			{
+				length = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+				scale = (typmod - VARHDRSZ) & 0xffff;
+			}
+			break;
+		case FLOAT4OID:
+			length = scale = 8;
+			break;
+		case FLOAT8OID:
+			length = scale = 17;
+			break;
+		case DATEOID:
+			length = 13;
+			break;
+		case TIMEOID:
+			length = 8 + seconds_size(typmod);
+			scale = typmod == -1 ? 6 : typmod;
+			break;
+		case TIMETZOID:
+			length = 14 + seconds_size(typmod);
+			scale = typmod == -1 ? 6 : typmod;
+			break;
+		case TIMESTAMPOID:
+			length = 22 + seconds_size(typmod);
+			scale = typmod == -1 ? 6 : typmod;
+			break;
+		case TIMESTAMPTZOID:
+			length = 28 + seconds_size(typmod);
+			scale = typmod == -1 ? 6 : typmod;
+			break;
+		case INTERVALOID:
+			length = 49;
+			scale = typmod == -1 ? 6 : typmod & 0xffff;
+			break;
+		default:
+			length = column_length(typid, typmod);
+			break;
+	}
+	set_parameter(&col->type, "__debezium.source.column.type", typname);
+	set_parameter(&col->type, "__debezium.source.column.length", psprintf("%d", length));
+	if (has_scale)
+		set_parameter(&col->type, "__debezium.source.column.scale", psprintf("%d", scale));
+	set_parameter(&col->type, "__debezium.source.column.name", NameStr(att->attname));
+	col->mapped_schema = true;
+}
+
 /* Add a mapper's parameter to the value schema of a column. */
 static void
 add_value_parameter(Wal2dbzColumn *col, const char *name, const char *value)
@@ -251,7 +414,8 @@ add_value_parameter(Wal2dbzColumn *col, const char *name, const char *value)
  */
 void
 wal2dbz_column_mapper_bind(const Wal2dbzOptions *opt, Wal2dbzColumn *col,
-						   const char *qualified)
+						   const char *qualified, Form_pg_attribute att,
+						   Node *dflt, bool snapshot)
 {
 	ListCell   *lc;
 
@@ -263,7 +427,9 @@ wal2dbz_column_mapper_bind(const Wal2dbzOptions *opt, Wal2dbzColumn *col,
 			continue;
 		col->key_params = col->type.params;
 		col->length = column_length(col->type.typid, col->type.typmod);
-		if (mapper->kind == MAPPER_TRUNCATE)
+		if (mapper->kind == MAPPER_PROPAGATE)
+			propagate_source_type(col, att, dflt, snapshot);
+		else if (mapper->kind == MAPPER_TRUNCATE)
 		{
 			if (col->length > mapper->length)
 			{
@@ -580,6 +746,8 @@ wal2dbz_column_map(StringInfo out, int start, const Wal2dbzColumn *col)
 			for (int i = 0; i < mapper->length; i++)
 				appendStringInfoChar(out, '*');
 			appendStringInfoChar(out, '"');
+			break;
+		case MAPPER_PROPAGATE:
 			break;
 		case MAPPER_HASH_V1:
 		case MAPPER_HASH_V2:

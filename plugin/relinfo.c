@@ -420,6 +420,7 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		Wal2dbzColumn *col = &info->columns[info->ncolumns];
 		StringInfoData key;
 		char	   *qualified;
+		Node	   *dflt;
 
 		/* pgoutput leaves generated columns out; so does Debezium */
 		if (att->attisdropped || att->attnum <= 0 || att->attgenerated)
@@ -442,13 +443,13 @@ relinfo_build(Wal2dbzData *data, Wal2dbzRelInfo *info, Relation rel)
 		appendStringInfoChar(&key, ':');
 		col->json_key = key.data;
 		col->json_key_len = key.len;
-		col->default_json = wal2dbz_type_default(&col->type,
-												 column_default(rel, att->attnum),
-												 opt);
+		dflt = column_default(rel, att->attnum);
+		col->default_json = wal2dbz_type_default(&col->type, dflt, opt);
 		col->fallback_json = wal2dbz_type_fallback(&col->type);
 		col->placeholder_json = wal2dbz_type_placeholder(&col->type, opt);
 		if (opt->column_mappers != NIL)
-			wal2dbz_column_mapper_bind(opt, col, qualified);
+			wal2dbz_column_mapper_bind(opt, col, qualified, att, dflt,
+										   data->snapshot);
 		names[info->ncolumns] = pstrdup(NameStr(att->attname));
 		info->ncolumns++;
 	}

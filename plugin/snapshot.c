@@ -335,6 +335,7 @@ scan_begin(FunctionCallInfo fcinfo, MemoryContext multi)
 	initStringInfo(&scan->source_other);
 
 	scan->data = data = palloc0(sizeof(Wal2dbzData));
+	data->snapshot = true;
 	wal2dbz_parse_options(PG_ARGISNULL(1) ? NIL :
 						  wal2dbz_options_from_array(PG_GETARG_ARRAYTYPE_P(1)),
 						  &data->opt, false);

@@ -98,7 +98,8 @@ typedef enum ColumnMapperKind
 	MAPPER_TRUNCATE,			/* column.truncate.to.<n>.chars */
 	MAPPER_MASK,				/* column.mask.with.<n>.chars */
 	MAPPER_HASH_V2,				/* column.mask.hash.v2.<algorithm>.with.salt.<s> */
-	MAPPER_HASH_V1				/* column.mask.hash.<algorithm>.with.salt.<s> */
+	MAPPER_HASH_V1,				/* column.mask.hash.<algorithm>.with.salt.<s> */
+	MAPPER_PROPAGATE			/* column.propagate.source.type */
 } ColumnMapperKind;
 
 typedef struct Wal2dbzColumnMapper
@@ -352,6 +353,9 @@ typedef struct Wal2dbzData
 								 * at its commit */
 	MemoryContext cache_context;	/* relation cache */
 	Wal2dbzOptions opt;
+	bool		snapshot;		/* wal2dbz.snapshot_frames(), not decoding:
+								 * the column metadata Debezium's snapshot
+								 * reads (column.propagate.source.type) */
 	char	   *dbname;
 	char	   *source_head;	/* {"version":..,"connector":..,"name":..,"ts_ms": */
 	char	   *db_json;		/* ,"db":"name" escaped */
@@ -441,7 +445,9 @@ extern bool wal2dbz_pattern_matches(text *pattern, const char *name);
 extern Wal2dbzColumnMapper *wal2dbz_column_mapper_parse(const char *name);
 extern int	wal2dbz_column_mapper_cmp(const ListCell *a, const ListCell *b);
 extern void wal2dbz_column_mapper_bind(const Wal2dbzOptions *opt,
-									   Wal2dbzColumn *col, const char *qualified);
+									   Wal2dbzColumn *col, const char *qualified,
+									   Form_pg_attribute att, Node *dflt,
+									   bool snapshot);
 extern void wal2dbz_column_map(StringInfo out, int start, const Wal2dbzColumn *col);
 extern bool wal2dbz_filter_allows(const Wal2dbzFilter *filter,
 								  const char *name);

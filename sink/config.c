@@ -122,6 +122,7 @@ static const PropDef prop_defs[] = {
 	{"message.prefix.exclude.list", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
 	{"skipped.operations", PT_OPS, PROP_PLUGIN, NULL, 0, 0},
 	{"message.key.columns", PT_STRING, PROP_PLUGIN, NULL, 0, 0},
+	{"column.propagate.source.type", PT_LIST, PROP_PLUGIN, NULL, 0, 0},
 	{"tombstones.on.delete", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	{"provide.transaction.metadata", PT_BOOL, PROP_PLUGIN, NULL, 0, 0},
 	/* which tables' changes open a transaction (the plugin reads none) */
@@ -261,10 +262,8 @@ static const struct
 	const char *name;
 	const char *why;
 }			unsupported_props[] = {
-	{"column.propagate.source.type",
-	"schemas carry no __debezium.source.column.* parameters"},
 	{"datatype.propagate.source.type",
-	"schemas carry no __debezium.source.column.* parameters"},
+	"schemas carry no __debezium.source.column.* parameters by type; name the columns in column.propagate.source.type"},
 	{"signal.data.collection",
 	"signals (ad hoc and incremental snapshots) are not supported; snapshot.mode and snapshot.include.collection.list choose what a snapshot reads"},
 	{"incremental.snapshot.chunk.size",

@@ -66,6 +66,21 @@ FROM pg_logical_slot_peek_changes('mappers_slot', NULL, NULL,
     'column.truncate.to.1.chars', 'public.cm.vc')
 WHERE (data::json)->'payload'->'after'->>'id' = '1';
 
+-- column.propagate.source.type: the source column's type, length, scale and
+-- name, after the type's own parameters (streaming: a serial is its integer
+-- type, unconstrained numeric has PgJDBC's display size); not in keys
+CREATE TABLE cp (id serial PRIMARY KEY, n numeric, n2 numeric(7,2), vc varchar(4), ts timestamptz(3));
+INSERT INTO cp (n, n2, vc, ts) VALUES (1, 2, 'x', now());
+SELECT f->>'field' AS field, f->'parameters' AS parameters
+FROM pg_logical_slot_peek_changes('mappers_slot', NULL, NULL,
+    'column.propagate.source.type', 'public\.cp\..*') AS c,
+    json_array_elements((c.data::json)->'schema'->'fields'->1->'fields') AS f
+WHERE (c.data::json)->'payload'->'source'->>'table' = 'cp';
+SELECT DISTINCT substring(data FROM '"key":\{"schema":\{"type":"struct","fields":(\[[^]]*\])') AS key_fields
+FROM pg_logical_slot_peek_changes('mappers_slot', NULL, NULL, 'output.format', 'record',
+    'column.propagate.source.type', 'public\.cp\..*')
+WHERE (data::json)->>'topic' LIKE '%.public.cp';
+
 -- errors
 SELECT data FROM pg_logical_slot_peek_changes('mappers_slot', NULL, NULL,
     'column.truncate.to.0.chars', 'public.cm.t');
@@ -79,4 +94,4 @@ SELECT data FROM pg_logical_slot_peek_changes('mappers_slot', NULL, NULL,
     'column.mask.with.4.chars', 'public.cm.(');
 
 SELECT 'stop' FROM pg_drop_replication_slot('mappers_slot');
-DROP TABLE cm;
+DROP TABLE cm, cp;

@@ -37,7 +37,7 @@ SUPPORTED=" topic.prefix key.converter.schemas.enable value.converter.schemas.en
  hstore.handling.mode skipped.operations provide.transaction.metadata include.unknown.datatypes
  tombstones.on.delete unavailable.value.placeholder table.include.list table.exclude.list
  schema.include.list schema.exclude.list column.include.list column.exclude.list
- value.converter.replace.null.with.default include.schema.comments publication.autocreate.mode message.key.columns "
+ value.converter.replace.null.with.default include.schema.comments publication.autocreate.mode message.key.columns column.propagate.source.type "
 
 # Known, documented differences: the top-level README, "Where we differ from Debezium, on purpose".
 # compare.py normalises them away on BOTH sides, only in the records that contain them (the column

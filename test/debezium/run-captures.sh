@@ -33,6 +33,8 @@ CAPTURES=(
   # text, a non-string column named in a mask
   "types-column-masks|types.sql|column.mask.with.4.chars=public.t_char.c5,public.t_char.t,public.t_char.id,public.t_json.j column.truncate.to.3.chars=public.t_char.vc.*,public.t_char.nm,public.t_notnull.vc,public.t_json.jb column.mask.hash.SHA-256.with.salt.CzQMA0cB5K=public.t_char.bpc,public.t_notnull.t,public.t_int.i4 column.mask.hash.v2.MD5.with.salt.pepper=public.t_char.ch,public.t_ext.ci"
   "types-column-masks2|types.sql|column.truncate.to.5.chars=public.t_bytea.ba,public.t_notnull.tstz,public.t_notnull.ba column.mask.with.2.chars=public.t_user.e,public.t_user.dst column.mask.hash.SHA-512.with.salt.s=public.t_notnull.vc,public.t_notnull.c3,public.t_char.t column.mask.hash.v2.SHA-1.with.salt.x=public.t_char.vc,public.t_char.c5"
+  # the source column's type, length and scale as schema parameters, for every column of every type
+  "types-propagate|types.sql|column.propagate.source.type=.*"
   "ops|ops.sql|skipped.operations=none"
   "ops-noschema|ops.sql|skipped.operations=none key.converter.schemas.enable=false value.converter.schemas.enable=false"
   "ops-txmeta|ops.sql|skipped.operations=none provide.transaction.metadata=true"

@@ -200,10 +200,10 @@ run --config "$TMP/d2.properties"
 expect_fail 1 'property "event.processing.failure.handling.mode" can only be "fail" in wal2dbz-sink, not "skip"' \
 	"a value other than the default the sink follows is refused"
 
-{ base; echo "column.propagate.source.type = public.t.c"; echo "column.mask.with.10.chars = public.t.c"; } >"$TMP/d3.properties"
+{ base; echo "datatype.propagate.source.type = .+\\.VARCHAR"; echo "column.mask.with.10.chars = public.t.c"; } >"$TMP/d3.properties"
 run --config "$TMP/d3.properties"
-expect_fail 1 'property "column.propagate.source.type" is not supported by wal2dbz-sink: schemas carry no __debezium.source.column.* parameters' \
-	"column.propagate.source.type is refused with what to do instead"
+expect_fail 1 'property "datatype.propagate.source.type" is not supported by wal2dbz-sink: schemas carry no __debezium.source.column.* parameters' \
+	"datatype.propagate.source.type is refused with what to do instead"
 if ! grep -qF 'column.mask.with.10.chars' "$TMP/err"; then
 	ok "column.mask.with.* is accepted (the plugin checks it)"; else not_ok "column.mask.with.* is accepted (the plugin checks it)"; fi
 
