@@ -2,8 +2,8 @@
  *
  * column_mapper.c
  *	  Debezium's column mappers: column.truncate.to.<n>.chars,
- *	  column.mask.with.<n>.chars and column.mask.hash[.v2].<algorithm>.
- *	  with.salt.<salt>.
+ *	  column.mask.with.<n>.chars, column.mask.hash[.v2].<algorithm>.
+ *	  with.salt.<salt> and column.propagate.source.type.
  *
  * Debezium applies a mapper to the value its converter produced, so here it
  * rewrites the JSON a column's value was just written as (record.c):
@@ -20,14 +20,17 @@
  *	- hashing writes the hex digest of salt + value, a null staying null, cut
  *	  to the column's length when it has one.  Version 1 hashes the value as
  *	  Java serializes a String (ObjectOutputStream: header, TC_STRING, length,
- *	  modified UTF-8), version 2 its UTF-8 bytes.
+ *	  modified UTF-8), version 2 its UTF-8 bytes;
+ *	- column.propagate.source.type changes no value: it adds the source
+ *	  column's type, length, scale and name to the value schema.
  *
  * Masks and hashes change only what PgJDBC reports as a character type
  * (text, varchar, bpchar, "char", name, enums); any other column they name
  * keeps its values but still gets the schema parameter "masked".  A column
  * takes the first mapper that names it, in Debezium's order: truncations,
- * masks, version 2 hashes, version 1 hashes.  Lengths are what PgJDBC's
- * getPrecision() reports for the types whose length matters here.
+ * masks, version 2 hashes, version 1 hashes, source types.  Lengths are
+ * what PgJDBC's getPrecision() reports for the types whose length matters
+ * here.
  *
  * Portions Copyright (c) 2026, the wal2dbz authors
  *
