@@ -370,19 +370,12 @@ propagate_source_type(Wal2dbzColumn *col, Form_pg_attribute att, Node *dflt,
 			length = 13;
 			break;
 		case TIMEOID:
-			length = 8 + seconds_size(typmod);
-			scale = typmod == -1 ? 6 : typmod;
-			break;
 		case TIMETZOID:
-			length = 14 + seconds_size(typmod);
-			scale = typmod == -1 ? 6 : typmod;
-			break;
 		case TIMESTAMPOID:
-			length = 22 + seconds_size(typmod);
-			scale = typmod == -1 ? 6 : typmod;
-			break;
 		case TIMESTAMPTZOID:
-			length = 28 + seconds_size(typmod);
+			/* the display size: the digits before the seconds' fraction */
+			length = (typid == TIMEOID ? 8 : typid == TIMETZOID ? 14 :
+					  typid == TIMESTAMPOID ? 22 : 28) + seconds_size(typmod);
 			scale = typmod == -1 ? 6 : typmod;
 			break;
 		case INTERVALOID:

@@ -186,6 +186,29 @@ check_regex(const char *option, const char *re)
 	pfree(wide);
 }
 
+/* Strip blanks (spaces, tabs) from both ends of "s", in place. */
+char *
+wal2dbz_trim(char *s)
+{
+	char	   *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* Add "re" to a filter, anchored, after checking that it compiles. */
+static void
+filter_add(Wal2dbzFilter *filter, const char *option, const char *re)
+{
+	check_regex(option, re);
+	filter->patterns = lappend(filter->patterns,
+							   cstring_to_text(psprintf("^(?:%s)$", re)));
+}
+
 /*
  * A Debezium filter list: comma-separated regular expressions, each matched
  * against the whole name, ignoring case.
@@ -209,19 +232,10 @@ option_filter(DefElem *elem, Wal2dbzFilter *filter, bool exclude,
 	for (item = strtok_r(list, ",", &saveptr); item;
 		 item = strtok_r(NULL, ",", &saveptr))
 	{
-		char	   *re = item;
-		char	   *end;
+		char	   *re = wal2dbz_trim(item);
 
-		while (*re == ' ' || *re == '\t')
-			re++;
-		end = re + strlen(re);
-		while (end > re && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (*re == '\0')
-			continue;
-		check_regex(elem->defname, re);
-		filter->patterns = lappend(filter->patterns,
-								   cstring_to_text(psprintf("^(?:%s)$", re)));
+		if (*re != '\0')
+			filter_add(filter, elem->defname, re);
 	}
 	if (filter->patterns == NIL && !exclude)
 		ereport(ERROR,
@@ -253,7 +267,6 @@ option_key_columns(DefElem *elem, Wal2dbzFilter *filter)
 		char	   *column;
 		char	   *column_save = NULL;
 		char	   *table = entry;
-		char	   *end;
 
 		while (*table == ' ' || *table == '\t')
 			table++;
@@ -266,25 +279,14 @@ option_key_columns(DefElem *elem, Wal2dbzFilter *filter)
 							table, elem->defname),
 					 errhint("Each entry is <schema>.<table>:<column>[,<column>...]; entries are separated by \";\".")));
 		*colon = '\0';
-		end = colon;
-		while (end > table && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
+		table = wal2dbz_trim(table);
 		for (column = strtok_r(colon + 1, ",", &column_save); column;
 			 column = strtok_r(NULL, ",", &column_save))
 		{
-			char	   *re;
-
-			while (*column == ' ' || *column == '\t')
-				column++;
-			end = column + strlen(column);
-			while (end > column && (end[-1] == ' ' || end[-1] == '\t'))
-				*--end = '\0';
-			if (*column == '\0')
-				continue;
-			re = psprintf("%s.%s", table, column);
-			check_regex(elem->defname, re);
-			filter->patterns = lappend(filter->patterns,
-									   cstring_to_text(psprintf("^(?:%s)$", re)));
+			column = wal2dbz_trim(column);
+			if (*column != '\0')
+				filter_add(filter, elem->defname,
+						   psprintf("%s.%s", table, column));
 		}
 	}
 }

@@ -169,16 +169,9 @@ parse_fields(const char *property, const char *list, const char *prefix)
 
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 	{
-		char	   *end;
-
-		while (*tok == ' ' || *tok == '\t')
-			tok++;
-		end = tok + strlen(tok);
-		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (*tok == '\0')
-			continue;
-		fields = lappend(fields, parse_field(property, tok, prefix));
+		tok = wal2dbz_trim(tok);
+		if (*tok != '\0')
+			fields = lappend(fields, parse_field(property, tok, prefix));
 	}
 	return fields;
 }

@@ -439,6 +439,7 @@ extern void wal2dbz_parse_options(List *options, Wal2dbzOptions *opt,
 								  bool is_init);
 struct ArrayType;				/* utils/array.h */
 extern List *wal2dbz_options_from_array(struct ArrayType *array);
+extern char *wal2dbz_trim(char *s);
 extern bool wal2dbz_pattern_matches(text *pattern, const char *name);
 
 /* column_mapper.c */
